@@ -1,0 +1,73 @@
+# KAP Clinic — `make run` serves the app, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MANAGE := $(PY) manage.py
+PYTEST_ARGS ?=
+
+.PHONY: run test venv migrate seed lint fmt worker beat jobs makemigrations-check check-deploy bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+# Embedded mode (no REDIS_URL): jobs run in-process and a small loop runs the periodic ones.
+# With REDIS_URL set, a Celery worker and beat start alongside the web server.
+run: seed
+	@set -m; trap 'kill 0' EXIT INT TERM; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  echo "Starting Celery worker and beat against $$REDIS_URL"; \
+	  $(VENV)/bin/celery -A kap_clinic worker --loglevel=INFO --concurrency=2 & \
+	  $(VENV)/bin/celery -A kap_clinic beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
+	else \
+	  echo "Embedded mode: jobs run in-process (set REDIS_URL to use Celery workers)"; \
+	  $(MANAGE) run_embedded_jobs & \
+	fi; \
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: venv
+	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+makemigrations-check: venv
+	DJANGO_SETTINGS_MODULE=kap_clinic.settings.test $(MANAGE) makemigrations --check --dry-run
+
+check-deploy: venv
+	DJANGO_SETTINGS_MODULE=kap_clinic.settings.production \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-clinic.example.org} \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+worker: venv
+	$(VENV)/bin/celery -A kap_clinic worker --loglevel=INFO
+
+beat: venv
+	$(VENV)/bin/celery -A kap_clinic beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+
+jobs: venv
+	$(MANAGE) run_embedded_jobs
+
+bench: venv
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

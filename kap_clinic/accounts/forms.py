@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm
+
+from .models import User
+
+
+class EmailLoginForm(forms.Form):
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}))
+    password = forms.CharField(strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    # One message for every failure, so the form never tells whether an email has an account.
+    error_message = "That email and password do not match an active account."
+
+    def __init__(self, request=None, *args, **kwargs) -> None:
+        self.request = request
+        self.user_cache: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if email and password:
+            self.user_cache = authenticate(self.request, email=email.strip().lower(), password=password)
+            if self.user_cache is None:
+                raise forms.ValidationError(self.error_message, code="invalid_login")
+        elif not self.errors:
+            raise forms.ValidationError(self.error_message, code="invalid_login")
+        return cleaned
+
+    def get_user(self) -> User | None:
+        return self.user_cache
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    def get_users(self, email: str):
+        return super().get_users(email.strip().lower())
+
+
+class StaffForm(forms.Form):
+    email = forms.EmailField()
+    full_name = forms.CharField(max_length=200)
+    role = forms.ChoiceField(choices=[(User.Role.ADMIN, "Practice admin"), (User.Role.CLINICIAN, "Clinician")])
+    discipline = forms.ChoiceField(choices=[("", "— (admins have none)"), *User.Discipline.choices], required=False)
+    credentials = forms.CharField(max_length=50, required=False)
+    password = forms.CharField(
+        widget=forms.PasswordInput,
+        required=False,
+        strip=False,
+        help_text="Leave blank to let the user choose a password through 'Forgot password'.",
+    )
+
+
+class StaffEditForm(StaffForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["password"]
+        self.fields["email"].disabled = True

@@ -1,0 +1,13 @@
+"""/portal/: the patient-facing site. Patients never reach staff pages; staff never use these."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from kap_clinic.common import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.portal_home, name="home"),
+]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from kap_clinic.common import health, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include("kap_clinic.accounts.urls")),
+    path("audit/", include("kap_clinic.audit.urls")),
+    path("patients/", include("patients.urls")),
+    path("portal/", include("kap_clinic.portal_urls")),
+    path("api/v1/", include("kap_clinic.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("django-admin/", admin.site.urls),
+]
+
+handler400 = "kap_clinic.common.views.bad_request"
+handler403 = "kap_clinic.common.views.permission_denied"
+handler404 = "kap_clinic.common.views.page_not_found"
+handler500 = "kap_clinic.common.views.server_error"

@@ -1,0 +1,25 @@
+"""python manage.py seed_demo: an idempotent demo clinic (development only)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
+from patients.demo import seed_patients
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo clinic: personas, patients and care team. Refuses production settings."
+
+    def handle(self, *args: object, **options: object) -> None:
+        module = getattr(settings, "SETTINGS_MODULE", "")
+        if module.endswith("production") or not (settings.DEBUG or module.endswith((".test", ".local"))):
+            raise CommandError("seed_demo refuses to run with production settings (demo passwords are public).")
+        with transaction.atomic():
+            users = seed_users()
+            seed_patients(users)
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password {DEMO_PASSWORD}):"))
+        for spec in PERSONAS.values():
+            self.stdout.write(f"  {spec['email']}")
