@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 
 from kap_clinic.accounts import api as accounts_api
 from kap_clinic.audit import api as audit_api
-from patients import api as patients_api
 
 app_name = "api"
 
@@ -32,6 +31,8 @@ urlpatterns = [
     path("staff/", accounts_api.StaffListApi.as_view(), name="staff"),
     path("staff/<uuid:public_id>/", accounts_api.StaffDetailApi.as_view(), name="staff_detail"),
     path("audit-events/", audit_api.AuditEventListApi.as_view(), name="audit_events"),
-    path("patients/", patients_api.PatientListApi.as_view(), name="patients"),
-    path("patients/<uuid:public_id>/", patients_api.PatientDetailApi.as_view(), name="patient_detail"),
+    # Each app owns its routes; they join the `api` namespace.
+    path("", include("patients.api_urls")),
+    path("", include("consent.api_urls")),
+    path("", include("sessions_app.api_urls")),
 ]

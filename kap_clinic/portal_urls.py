@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from kap_clinic.common import views
 
@@ -10,4 +10,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    # Each app owns its portal pages; they join the `portal` namespace.
+    path("", include("consent.portal_urls")),
+    path("", include("sessions_app.portal_urls")),
 ]

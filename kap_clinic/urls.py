@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/", include("kap_clinic.accounts.urls")),
     path("audit/", include("kap_clinic.audit.urls")),
     path("patients/", include("patients.urls")),
+    path("consent/", include("consent.urls")),
+    path("sessions/", include("sessions_app.urls")),
     path("portal/", include("kap_clinic.portal_urls")),
     path("api/v1/", include("kap_clinic.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from kap_clinic.accounts.permissions import STAFF, role_required
+from kap_clinic.common.panels import render_slot
 
 from . import selectors
 
@@ -27,4 +28,6 @@ def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "care_team": selectors.care_team_for(patient),
         "can_see_clinical": not request.user.is_practice_admin,
     }
+    context["header_panels"] = render_slot("chart_header", request, **context)
+    context["main_panels"] = render_slot("chart_main", request, **context)
     return render(request, "patients/patient_detail.html", context)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from kap_clinic.accounts.permissions import PATIENT, STAFF, role_required
+from kap_clinic.common.panels import render_slot
 from patients import selectors as patient_selectors
 
 
@@ -28,6 +29,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "patient_count": patients.count(),
         "my_patients": patients.order_by("legal_last_name")[:10] if request.user.is_clinician else None,
     }
+    context["panels"] = render_slot("dashboard", request, **context)
     return render(request, "dashboard/dashboard.html", context)
 
 
@@ -35,7 +37,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def portal_home(request: HttpRequest) -> HttpResponse:
     patient = patient_selectors.patient_list_visible_to(request.user).first()
-    return render(request, "portal/home.html", {"patient": patient})
+    panels = render_slot("portal_home", request, patient=patient) if patient else []
+    return render(request, "portal/home.html", {"patient": patient, "panels": panels})
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

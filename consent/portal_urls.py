@@ -1,0 +1,7 @@
+"""Patient-portal routes of this app, included under /portal/ in the `portal` namespace."""
+
+from __future__ import annotations
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
