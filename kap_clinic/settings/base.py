@@ -6,9 +6,11 @@ Everything that varies by deployment comes from the environment (see ``.env.exam
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -19,12 +21,33 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 
+# django-environ reads any unknown word as False ("DJANGO_DEBUG=ture" would silently mean off).
+_BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off"}
+
+
 def env_value(name: str, cast, default):
     """Read and cast one variable; a malformed value stops start-up naming the variable."""
+    raw = os.environ.get(name)
+    if cast == env.bool and raw is not None and raw.strip().lower() not in _BOOL_WORDS:
+        raise ImproperlyConfigured(f"Environment variable {name} is malformed: expected true or false, got {raw!r}")
     try:
         return cast(name, default=default)
     except (ValueError, TypeError, environ.ImproperlyConfigured) as exc:
         raise ImproperlyConfigured(f"Environment variable {name} is malformed: {exc}") from exc
+
+
+def _check_redis_url(url: str) -> None:
+    """redis://host:port/db with an integer port and db; the client would only fail at first use."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured("Environment variable REDIS_URL must start with redis://, rediss:// or unix://")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a non-numeric port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable REDIS_URL is malformed: {exc}") from exc
+    db = parts.path.strip("/")
+    if parts.scheme != "unix" and db and not db.isdigit():
+        raise ImproperlyConfigured(f"Environment variable REDIS_URL is malformed: database {db!r} is not a number")
 
 
 DEBUG = env_value("DJANGO_DEBUG", env.bool, False)
@@ -39,8 +62,10 @@ try:
     DATABASES = {"default": environ.Env.db_url_config(_db_url)}
 except Exception as exc:  # django-environ raises several types for a bad URL
     raise ImproperlyConfigured(f"Environment variable DATABASE_URL is malformed: {exc}") from exc
-if not DATABASES["default"].get("ENGINE"):
-    raise ImproperlyConfigured("Environment variable DATABASE_URL names an unsupported database.")
+if DATABASES["default"].get("ENGINE") not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    raise ImproperlyConfigured(
+        "Environment variable DATABASE_URL names an unsupported database: use postgres://… or sqlite:///…"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env_value("DJANGO_CONN_MAX_AGE", env.int, 0)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -53,8 +78,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis / Celery -----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ImproperlyConfigured("Environment variable REDIS_URL must start with redis://, rediss:// or unix://")
+if REDIS_URL:
+    _check_redis_url(REDIS_URL)
 EMBEDDED_JOBS = not REDIS_URL
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -158,6 +183,8 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 # Staff are logged out after this many minutes without a request (shared tablets in dosing rooms).
 STAFF_IDLE_TIMEOUT_MINUTES = env_value("STAFF_IDLE_TIMEOUT_MINUTES", env.int, 30)
+if STAFF_IDLE_TIMEOUT_MINUTES < 1:
+    raise ImproperlyConfigured("Environment variable STAFF_IDLE_TIMEOUT_MINUTES must be 1 or more (minutes).")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
