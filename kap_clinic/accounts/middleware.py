@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django_htmx.http import HttpResponseClientRedirect
 
 SESSION_KEY = "_last_activity"
 
@@ -26,9 +27,13 @@ class StaffIdleTimeoutMiddleware:
             limit = settings.STAFF_IDLE_TIMEOUT_MINUTES * 60
             if last is not None and now - float(last) > limit:
                 logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect_to_login(request.get_full_path())
+                messages.info(request, "You were signed out after a period of inactivity.")
+                login = redirect_to_login(request.get_full_path())
+                if request.headers.get("HX-Request") == "true":
+                    # An htmx swap would paste the login page into a panel; send the whole page there.
+                    return HttpResponseClientRedirect(login["Location"])
+                return login
             request.session[SESSION_KEY] = now
         return self.get_response(request)
