@@ -36,7 +36,9 @@ class EmailLoginForm(forms.Form):
 
 class EmailPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str):
-        return super().get_users(email.strip().lower())
+        # Unlike Django's form, accounts without a usable password are included: an admin creates
+        # staff without one, and "Forgot password" is how they choose their first password.
+        return User.objects.filter(email=email.strip().lower(), is_active=True)
 
 
 class StaffForm(forms.Form):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
@@ -29,6 +30,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "emails/password_reset/body.txt"
     subject_template_name = "emails/password_reset/subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict:
+        # Without the sites framework Django names the site after the request host ("127.0.0.1:8000").
+        return {"site_name": settings.CLINIC_NAME}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
