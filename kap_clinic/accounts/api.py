@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -132,17 +133,19 @@ class StaffDetailApi(APIView):
         data = StaffUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if {"full_name", "role", "discipline", "credentials"} & set(values):
-            role = values.get("role", user.role)
-            discipline = values.get("discipline", user.discipline if role == User.Role.CLINICIAN else "")
-            services.user_update_staff(
-                actor=request.user,
-                user=user,
-                full_name=values.get("full_name", user.full_name),
-                role=role,
-                discipline=discipline,
-                credentials=values.get("credentials", user.credentials),
-            )
-        if "is_active" in values:
-            services.user_set_active(actor=request.user, user=user, active=values["is_active"])
+        # One PATCH may call two services; a refusal by the second must undo the first.
+        with transaction.atomic():
+            if {"full_name", "role", "discipline", "credentials"} & set(values):
+                role = values.get("role", user.role)
+                discipline = values.get("discipline", user.discipline if role == User.Role.CLINICIAN else "")
+                services.user_update_staff(
+                    actor=request.user,
+                    user=user,
+                    full_name=values.get("full_name", user.full_name),
+                    role=role,
+                    discipline=discipline,
+                    credentials=values.get("credentials", user.credentials),
+                )
+            if "is_active" in values:
+                services.user_set_active(actor=request.user, user=user, active=values["is_active"])
         return Response(UserOutputSerializer(user).data)
