@@ -247,6 +247,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kap_clinic.common.schema.drop_blank_defaults_of_formatted_strings",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "kap_clinic.accounts.models.User.Role",
         "StaffRoleEnum": ["admin", "clinician"],
