@@ -1,0 +1,26 @@
+"""Models of sessions_app, by topic. Later issues add dosing records and reminders here."""
+
+from __future__ import annotations
+
+from .clinic import Location, Room, SessionKind, SessionType, TimeOff, WorkingHours
+from .scheduling import (
+    BOOKING_OVERLAP_CONSTRAINT,
+    CalendarFeed,
+    Session,
+    SessionResourceBooking,
+    TreatmentCourse,
+)
+
+__all__ = [
+    "BOOKING_OVERLAP_CONSTRAINT",
+    "CalendarFeed",
+    "Location",
+    "Room",
+    "Session",
+    "SessionKind",
+    "SessionResourceBooking",
+    "SessionType",
+    "TimeOff",
+    "TreatmentCourse",
+    "WorkingHours",
+]
