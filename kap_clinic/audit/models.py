@@ -19,6 +19,10 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are append-only.")
 
+    def bulk_update(self, objs: object, fields: object, batch_size: int | None = None) -> int:
+        # Refuse before Django opens its own atomic block, so the caller's transaction stays usable.
+        raise PermissionError("Audit events are append-only.")
+
 
 class AuditEvent(models.Model):
     """Who did what to which record, when and from where.

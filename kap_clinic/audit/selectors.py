@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import AuditEvent
 
@@ -18,10 +18,17 @@ def audit_event_list(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """Audit events, newest first, filtered by patient, user, action prefix and date range (inclusive)."""
+    """Audit events, newest first, filtered by patient, user, action prefix and date range (inclusive).
+
+    Filtering by patient also finds refused attempts on that patient: a denial cannot name the
+    patient (the selector refused to look it up), only the public id that was asked for.
+    """
     qs = AuditEvent.objects.select_related("actor")
     if patient_public_id:
-        qs = qs.filter(patient_public_id=patient_public_id)
+        qs = qs.filter(
+            Q(patient_public_id=patient_public_id)
+            | Q(target_type="patients.patient", target_public_id=str(patient_public_id))
+        )
     if actor_public_id:
         qs = qs.filter(actor__public_id=actor_public_id)
     if action:

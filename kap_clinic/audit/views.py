@@ -12,9 +12,21 @@ from kap_clinic.accounts.permissions import ADMIN, role_required
 from .selectors import audit_event_list
 
 
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.full_name} ({obj.role_label})"
+
+
 class AuditFilterForm(forms.Form):
     patient = forms.UUIDField(required=False, label="Patient ID")
-    user = forms.ModelChoiceField(queryset=User.objects.all(), required=False, to_field_name="public_id")
+    # Staff only: a practice has thousands of patient accounts, too many for a dropdown; a patient's
+    # own actions are found through the patient filter.
+    user = StaffChoiceField(
+        queryset=User.objects.exclude(role=User.Role.PATIENT).order_by("full_name"),
+        required=False,
+        to_field_name="public_id",
+        label="Staff member",
+    )
     action = forms.CharField(required=False, max_length=60, help_text="e.g. patient. or patient.viewed")
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

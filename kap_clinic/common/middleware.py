@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 import zoneinfo
@@ -16,12 +17,28 @@ from . import context
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the compose/gunicorn proxy the first X-Forwarded-For hop is the client; the value is
-    # only recorded for the audit trail, never trusted for access decisions.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    """The client's address for the audit trail.
+
+    X-Forwarded-For is written by whoever sends the request, so it is read only when
+    TRUSTED_PROXY_HOPS says how many proxies of ours stand in front: the address the outermost of
+    them saw is that many entries from the right. Anything that is not an IP address is dropped
+    (PostgreSQL's inet column would refuse it and turn an audited page into a 500).
+    """
+    hops = settings.TRUSTED_PROXY_HOPS
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        ip = _valid_ip(forwarded[-hops])
+        if ip:
+            return ip
+    return _valid_ip(request.META.get("REMOTE_ADDR"))
 
 
 class RequestIdMiddleware:

@@ -262,6 +262,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security defaults shared by every environment ----------------------------------------
+# How many reverse proxies of ours append to X-Forwarded-For (0: gunicorn faces clients directly,
+# so the header is the client's own claim and the audit trail records REMOTE_ADDR instead).
+TRUSTED_PROXY_HOPS = env_value("DJANGO_TRUSTED_PROXY_HOPS", env.int, 0)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
