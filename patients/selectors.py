@@ -8,17 +8,36 @@ Access rules (PRODUCT.md, roles):
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from kap_clinic.accounts.models import User
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
+from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
-from .models import CareTeamMembership, Patient
+from .models import (
+    Assessment,
+    CareTeamMembership,
+    Condition,
+    EligibilityDecision,
+    IntakeAssessment,
+    InteractionClass,
+    Medication,
+    Patient,
+    PatientCondition,
+    SafetyFlag,
+    WeightMeasurement,
+)
 
 
 def _active(user: Any) -> bool:
@@ -58,7 +77,7 @@ def patient_get_for(*, user: Any, public_id: uuid.UUID | str, write: bool = Fals
     """
     try:
         patient = patient_list_visible_to(user).get(public_id=public_id)
-    except (Patient.DoesNotExist, ValueError, TypeError):
+    except (Patient.DoesNotExist, ValueError, TypeError, ValidationError):
         if _active(user):
             audit_record(
                 actor=user,
@@ -84,3 +103,284 @@ def patient_open_chart(*, user: Any, public_id: uuid.UUID | str) -> Patient:
 
 def care_team_for(patient: Patient) -> QuerySet[CareTeamMembership]:
     return patient.care_team.filter(active=True).select_related("clinician").order_by("clinician__full_name")
+
+
+# --- patient list: search, filters, allow-listed sorting ----------------------------------------
+
+# Sort keys the list pages and the API accept (anything else is refused): key -> ORDER BY.
+PATIENT_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("legal_last_name", "legal_first_name", "id"),
+    "-name": ("-legal_last_name", "-legal_first_name", "-id"),
+    "dob": ("date_of_birth", "id"),
+    "-dob": ("-date_of_birth", "-id"),
+    "mrn": ("mrn",),
+    "-mrn": ("-mrn",),
+    "status": ("status", "legal_last_name", "id"),
+    "-status": ("-status", "legal_last_name", "id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+DEFAULT_SORT = "name"
+_MRN_QUERY = re.compile(r"^(?:kap-?)?(\d{3,8})$", re.IGNORECASE)
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    return None
+
+
+def patient_search(
+    *, user: Any, q: str = "", status: str = "", condition: str = "", clinician: str = "", sort: str = ""
+) -> QuerySet[Patient]:
+    """Visible patients matching a search and filters, in an allow-listed order.
+
+    ``q`` matches a date of birth (YYYY-MM-DD or MM/DD/YYYY), an MRN (with or without "KAP-"), or
+    names: every word must start a legal first, legal last or preferred name. ``condition`` is
+    clinical, so practice admins may not filter by it (403). Bad values raise ValidationFailed naming
+    the parameter. Rows carry what the list shows without N+1 queries: conditions and the open-flag
+    mark (clinicians only), and the care-team lead.
+    """
+    qs = patient_list_visible_to(user)
+    q = (q or "").strip()
+    if len(q) > 100:
+        raise ValidationFailed("Search text is limited to 100 characters.", field="q")
+    if q:
+        when = _parse_date(q)
+        mrn = _MRN_QUERY.match(q)
+        if when:
+            qs = qs.filter(date_of_birth=when)
+        elif mrn:
+            qs = qs.filter(mrn__icontains=mrn.group(1))
+        else:
+            for word in re.findall(r"[\w'-]+", q)[:5]:
+                qs = qs.filter(
+                    Q(legal_last_name__istartswith=word)
+                    | Q(legal_first_name__istartswith=word)
+                    | Q(preferred_name__istartswith=word)
+                )
+    if status:
+        if status not in Patient.Status.values:
+            raise ValidationFailed(
+                f"Unknown status {status!r}; choose from {', '.join(Patient.Status.values)}.", field="status"
+            )
+        qs = qs.filter(status=status)
+    if condition:
+        if user.is_practice_admin:
+            raise PermissionDeniedError(
+                "Practice admins cannot filter patients by clinical condition.", field="condition"
+            )
+        if condition not in Condition.values:
+            raise ValidationFailed(
+                f"Unknown condition {condition!r}; choose from {', '.join(Condition.values)}.", field="condition"
+            )
+        qs = qs.filter(Exists(PatientCondition.objects.filter(patient=OuterRef("pk"), condition=condition)))
+    if clinician:
+        try:
+            clinician_id = uuid.UUID(str(clinician))
+        except ValueError:
+            raise ValidationFailed("clinician must be a staff member's id (a UUID).", field="clinician") from None
+        on_team = CareTeamMembership.objects.filter(
+            patient=OuterRef("pk"), clinician__public_id=clinician_id, active=True
+        )
+        qs = qs.filter(Exists(on_team))
+    sort = sort or DEFAULT_SORT
+    if sort not in PATIENT_SORTS:
+        raise ValidationFailed(f"Unknown sort {sort!r}; choose from {', '.join(PATIENT_SORTS)}.", field="sort")
+    qs = qs.order_by(*PATIENT_SORTS[sort])
+    leads = CareTeamMembership.objects.filter(active=True, is_lead=True).select_related("clinician")
+    qs = qs.prefetch_related(Prefetch("care_team", queryset=leads, to_attr="lead_memberships"))
+    if _active(user) and user.is_clinician:
+        open_flags = SafetyFlag.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
+        qs = qs.annotate(has_open_safety_flag=Exists(open_flags)).prefetch_related("conditions")
+    return qs
+
+
+def clinicians_for_filter() -> QuerySet[User]:
+    """Active clinicians, for the patient list's clinician filter."""
+    return User.objects.filter(role=User.Role.CLINICIAN, is_active=True).order_by("full_name")
+
+
+# --- assessments and safety flags ------------------------------------------------------------
+
+
+def latest_assessment(
+    *, patient: Patient, instrument: str, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> Assessment | None:
+    """The patient's most recent non-voided result for ``instrument`` (administered in [since, until])."""
+    qs = Assessment.objects.filter(patient=patient, instrument=instrument, voided_at__isnull=True)
+    if since is not None:
+        qs = qs.filter(administered_at__gte=since)
+    if until is not None:
+        qs = qs.filter(administered_at__lte=until)
+    return qs.order_by("-administered_at", "-id").first()
+
+
+def assessment_list_for(*, patient: Patient, instrument: str | None = None) -> QuerySet[Assessment]:
+    """All results for the patient (voided ones included, marked), newest first."""
+    qs = Assessment.objects.filter(patient=patient).select_related("recorded_by")
+    if instrument:
+        qs = qs.filter(instrument=instrument)
+    return qs.order_by("-administered_at", "-id")
+
+
+def assessment_get(*, patient: Patient, public_id: uuid.UUID | str) -> Assessment:
+    """One of the patient's results (404 otherwise). Fetch the patient with patient_get_for(clinical=True) first."""
+    try:
+        return Assessment.objects.select_related("recorded_by", "voided_by").get(patient=patient, public_id=public_id)
+    except (Assessment.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No assessment matches the given query.") from None
+
+
+def open_safety_flags(patient: Patient) -> QuerySet[SafetyFlag]:
+    return (
+        SafetyFlag.objects.filter(patient=patient, acknowledged_at__isnull=True)
+        .select_related("assessment")
+        .order_by("-raised_at", "-id")
+    )
+
+
+def safety_flag_list_for(patient: Patient) -> QuerySet[SafetyFlag]:
+    return SafetyFlag.objects.filter(patient=patient).select_related("assessment", "acknowledged_by")
+
+
+def safety_flag_get(*, patient: Patient, public_id: uuid.UUID | str) -> SafetyFlag:
+    try:
+        return SafetyFlag.objects.select_related("patient", "assessment").get(patient=patient, public_id=public_id)
+    except (SafetyFlag.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No safety flag matches the given query.") from None
+
+
+def safety_flags_open_for_user(user: Any) -> QuerySet[SafetyFlag]:
+    """Open alerts on the patients of the clinician's care teams (the dashboard panel). Nobody else sees them."""
+    if not (_active(user) and user.is_clinician):
+        return SafetyFlag.objects.none()
+    on_team = CareTeamMembership.objects.filter(patient=OuterRef("patient_id"), clinician=user, active=True)
+    return (
+        SafetyFlag.objects.filter(Exists(on_team), acknowledged_at__isnull=True)
+        .select_related("patient", "assessment")
+        .order_by("-raised_at", "-id")
+    )
+
+
+# --- intake and eligibility ----------------------------------------------------------------
+
+
+def latest_intake(patient: Patient, at: dt.datetime | None = None) -> IntakeAssessment | None:
+    qs = IntakeAssessment.objects.filter(patient=patient)
+    if at is not None:
+        qs = qs.filter(assessed_at__lte=at, created_at__lte=at)
+    return qs.select_related("recorded_by").order_by("-assessed_at", "-id").first()
+
+
+def intake_list_for(patient: Patient) -> QuerySet[IntakeAssessment]:
+    return (
+        IntakeAssessment.objects.filter(patient=patient).select_related("recorded_by").order_by("-assessed_at", "-id")
+    )
+
+
+def intake_get(*, patient: Patient, public_id: uuid.UUID | str) -> IntakeAssessment:
+    try:
+        return IntakeAssessment.objects.select_related("recorded_by", "suicide_screen").get(
+            patient=patient, public_id=public_id
+        )
+    except (IntakeAssessment.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No intake matches the given query.") from None
+
+
+def eligibility_decision_list_for(patient: Patient) -> QuerySet[EligibilityDecision]:
+    return (
+        EligibilityDecision.objects.filter(patient=patient)
+        .select_related("decided_by", "intake")
+        .order_by("-decided_at", "-id")
+    )
+
+
+def eligibility_max_age() -> dt.timedelta:
+    """How long an eligibility decision counts (settings.ELIGIBILITY_MAX_AGE_DAYS, default 365 days)."""
+    return dt.timedelta(days=int(getattr(settings, "ELIGIBILITY_MAX_AGE_DAYS", 365)))
+
+
+@dataclass(frozen=True)
+class EligibilityState:
+    decision: EligibilityDecision | None
+    is_current: bool
+    reason: str
+
+
+def eligibility_state(patient: Patient, at: dt.datetime | None = None) -> EligibilityState:
+    """The eligibility that holds at ``at`` (default now), and why it does or does not count.
+
+    It counts when the latest decision made by then is "eligible", is younger than
+    ``eligibility_max_age()``, and no newer intake had been recorded by then (a new intake can
+    reveal a new contraindication, so it needs a new decision).
+    """
+    at = at or timezone.now()
+    decision = (
+        EligibilityDecision.objects.filter(patient=patient, decided_at__lte=at)
+        .select_related("decided_by", "intake")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    if decision is None:
+        return EligibilityState(None, False, "No eligibility decision yet.")
+    if decision.decision != EligibilityDecision.Decision.ELIGIBLE:
+        return EligibilityState(decision, False, f"The latest decision is “{decision.get_decision_display()}”.")
+    max_age = eligibility_max_age()
+    if at - decision.decided_at > max_age:
+        return EligibilityState(
+            decision, False, f"The decision is older than {max_age.days} days; a new decision is needed."
+        )
+    newer_intake = IntakeAssessment.objects.filter(
+        patient=patient, assessed_at__gt=decision.intake.assessed_at, created_at__lte=at
+    ).exclude(pk=decision.intake_id)
+    if newer_intake.exists():
+        return EligibilityState(decision, False, "A newer intake was recorded after this decision; decide again.")
+    return EligibilityState(decision, True, "Eligible.")
+
+
+def eligibility_is_current(patient: Patient, at: dt.datetime | None = None) -> bool:
+    """Whether an "eligible" decision counts at ``at`` (default now). Dosing gates on this.
+
+    See ``eligibility_state`` for the rules (decision age, superseding intake).
+    """
+    return eligibility_state(patient, at).is_current
+
+
+# --- medications and weights ---------------------------------------------------------------
+
+
+def medication_list_for(patient: Patient, *, current_only: bool = False) -> QuerySet[Medication]:
+    qs = Medication.objects.filter(patient=patient)
+    if current_only:
+        qs = qs.filter(stopped_at__isnull=True)
+    return qs.order_by("stopped_at", "name")
+
+
+def medication_get(*, patient: Patient, public_id: uuid.UUID | str) -> Medication:
+    try:
+        return Medication.objects.select_related("patient").get(patient=patient, public_id=public_id)
+    except (Medication.DoesNotExist, ValueError, ValidationError):
+        raise Http404("No medication matches the given query.") from None
+
+
+def interacting_classes(medications: Any) -> list[str]:
+    """Labels of the interacting classes among current medications (for the chart header)."""
+    found = {m.interaction_class for m in medications if m.interaction_class and m.stopped_at is None}
+    return [InteractionClass(c).label for c in InteractionClass.values if c in found]
+
+
+def latest_weight(patient: Patient, on: dt.date | None = None) -> WeightMeasurement | None:
+    """The latest weight measured on or before ``on`` (default today) — the one mg/kg dosing uses."""
+    qs = WeightMeasurement.objects.filter(patient=patient)
+    if on is not None:
+        qs = qs.filter(measured_on__lte=on)
+    return qs.order_by("-measured_on", "-id").first()
+
+
+def weight_list_for(patient: Patient) -> QuerySet[WeightMeasurement]:
+    return WeightMeasurement.objects.filter(patient=patient).order_by("-measured_on", "-id")
