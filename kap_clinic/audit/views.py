@@ -18,7 +18,9 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 class AuditFilterForm(forms.Form):
-    patient = forms.UUIDField(required=False, label="Patient ID")
+    patient = forms.UUIDField(
+        required=False, label="Patient ID", widget=forms.TextInput(attrs={"placeholder": "paste a patient ID"})
+    )
     # Staff only: a practice has thousands of patient accounts, too many for a dropdown; a patient's
     # own actions are found through the patient filter.
     user = StaffChoiceField(
@@ -27,7 +29,10 @@ class AuditFilterForm(forms.Form):
         to_field_name="public_id",
         label="Staff member",
     )
-    action = forms.CharField(required=False, max_length=60, help_text="e.g. patient. or patient.viewed")
+    # A placeholder, not help text: help text makes this column taller and the filter row ragged.
+    action = forms.CharField(
+        required=False, max_length=60, widget=forms.TextInput(attrs={"placeholder": "patient. or patient.viewed"})
+    )
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
