@@ -28,6 +28,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = EmailPasswordResetForm
     template_name = "accounts/password_reset_form.html"
     email_template_name = "emails/password_reset/body.txt"
+    html_email_template_name = "emails/password_reset/body.html"
     subject_template_name = "emails/password_reset/subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
 

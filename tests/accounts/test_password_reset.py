@@ -43,6 +43,15 @@ def test_asking_for_a_reset_sends_one_email_with_a_link(client, personas) -> Non
     assert "/accounts/reset/" in message.body
 
 
+def test_the_reset_email_has_a_matching_html_part(client, personas) -> None:
+    request_reset(client, "nurse@demo.clinic")
+    message = mail.outbox[0]
+    [(html, mimetype)] = message.alternatives
+    assert mimetype == "text/html"
+    assert reset_link(message) in html
+    assert "<script" not in html
+
+
 def test_the_reset_email_names_the_clinic_not_the_host(client, personas, settings) -> None:
     settings.CLINIC_NAME = "Harbor KAP Clinic"
     request_reset(client, "nurse@demo.clinic")
