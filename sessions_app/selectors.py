@@ -24,7 +24,7 @@ from patients.models import CareTeamMembership, Patient
 
 from . import clock
 from .models import CalendarFeed, Room, Session, SessionResourceBooking, SessionType, TimeOff, WorkingHours
-from .services.clinic import feed_token_hash
+from .services.clinic import feed_token_hash, session_types
 
 R = SessionResourceBooking.ResourceKind
 
@@ -157,7 +157,7 @@ def active_rooms() -> QuerySet[Room]:
 
 
 def session_type_map() -> dict[str, SessionType]:
-    return {t.kind: t for t in SessionType.objects.all()}
+    return session_types()
 
 
 def feed_for_token(token: str) -> CalendarFeed | None:

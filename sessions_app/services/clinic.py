@@ -18,6 +18,33 @@ from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
 from ..models import CalendarFeed, Location, Room, SessionType, TimeOff, WorkingHours
 
+# Mirrors migration 0002 (reference data). Kept here too because transactional tests and
+# ``flush`` empty the table, and scheduling must never fail on missing reference rows.
+DEFAULT_SESSION_TYPES: dict[str, dict[str, Any]] = {
+    "consultation": {"name": "Consultation", "default_duration_minutes": 60, "colour": "#6c757d", "sort_order": 1},
+    "preparation": {"name": "Preparation", "default_duration_minutes": 60, "colour": "#3a7ca5", "sort_order": 2},
+    "dosing": {
+        "name": "Dosing",
+        "default_duration_minutes": 120,
+        "requires_dosing_room": True,
+        "requires_medical_staff": True,
+        "requires_therapist": True,
+        "colour": "#8e44ad",
+        "sort_order": 3,
+    },
+    "integration": {"name": "Integration", "default_duration_minutes": 60, "colour": "#2a9d8f", "sort_order": 4},
+    "follow_up": {"name": "Follow-up", "default_duration_minutes": 30, "colour": "#c07a1f", "sort_order": 5},
+}
+
+
+def session_types() -> dict[str, SessionType]:
+    """Every session type by kind; restores a missing default row (one query when all exist)."""
+    types = {t.kind: t for t in SessionType.objects.all()}
+    for kind, defaults in DEFAULT_SESSION_TYPES.items():
+        if kind not in types:
+            types[kind], _ = SessionType.objects.get_or_create(kind=kind, defaults=defaults)
+    return types
+
 
 def _require_admin(actor: Any) -> None:
     if not (actor and actor.is_authenticated and actor.is_active and actor.is_practice_admin):

@@ -34,11 +34,11 @@ from ..models import (
     Session,
     SessionKind,
     SessionResourceBooking,
-    SessionType,
     TimeOff,
     TreatmentCourse,
     WorkingHours,
 )
+from .clinic import session_types
 from .scheduling import (
     R,
     _require_patient_access,
@@ -141,7 +141,7 @@ class _Planner:
         self.time_off = defaultdict(list)
         for off in TimeOff.objects.filter(clinician__in=self.staff, starts_at__lt=window_end, ends_at__gt=window_start):
             self.time_off[off.clinician_id].append((off.starts_at, off.ends_at))
-        self.types = {t.kind: t for t in SessionType.objects.all()}
+        self.types = session_types()
 
     # Why a slot does not work ("" when it does), and which room it would get.
     def problem(self, kind: str, staff: list[User], start: dt.datetime, end: dt.datetime) -> tuple[str, Room | None]:

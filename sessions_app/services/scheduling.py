@@ -45,6 +45,7 @@ from ..models import (
     TreatmentCourse,
     WorkingHours,
 )
+from .clinic import session_types
 
 MAX_SESSION_MINUTES = 12 * 60
 R = SessionResourceBooking.ResourceKind
@@ -177,10 +178,8 @@ def _require_patient_access(actor: User, patient: Patient) -> None:
 def session_type_for(kind: str) -> SessionType:
     if kind not in SessionKind.values:
         raise ValidationFailed(f"Unknown session kind {kind!r}.", field="kind")
-    try:
-        return SessionType.objects.get(kind=kind)
-    except SessionType.DoesNotExist:
-        raise ValidationFailed(f"The session type {kind!r} is not set up.", field="kind") from None
+    found = SessionType.objects.filter(kind=kind).first()
+    return found if found is not None else session_types()[kind]
 
 
 def _validate_times(
@@ -399,7 +398,11 @@ def session_update(
     A time change is audited as ``session.rescheduled``, other changes as ``session.updated``.
     """
     _require_staff(actor)
-    session = Session.objects.select_for_update().select_related("patient", "room", "lead_clinician").get(pk=session.pk)
+    session = (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("patient", "room", "lead_clinician")
+        .get(pk=session.pk)
+    )
     _require_patient_access(actor, session.patient)
     if session.status not in MOVABLE:
         raise InvalidTransition(
@@ -546,7 +549,7 @@ def session_transition(*, actor: User, session: Session, to_status: str) -> Sess
     Raises InvalidTransition for a step the machine does not allow.
     """
     _require_staff(actor)
-    session = Session.objects.select_for_update().select_related("patient").get(pk=session.pk)
+    session = Session.objects.select_for_update(of=("self",)).select_related("patient").get(pk=session.pk)
     _require_patient_access(actor, session.patient)
     if to_status == S.CANCELLED:
         raise InvalidTransition("Cancel a session with a reason (session_cancel).", field="status")
@@ -583,7 +586,7 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
     for a therapy practice a late cancellation is clinical information, not only admin.
     """
     _require_staff(actor)
-    session = Session.objects.select_for_update().select_related("patient").get(pk=session.pk)
+    session = Session.objects.select_for_update(of=("self",)).select_related("patient").get(pk=session.pk)
     _require_patient_access(actor, session.patient)
     if S.CANCELLED not in TRANSITIONS[session.status]:
         raise InvalidTransition(
