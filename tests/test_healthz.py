@@ -80,6 +80,11 @@ def test_healthz_reports_redis_ok_when_it_answers(client, settings) -> None:
 
 
 @pytest.mark.django_db
+def test_healthz_answers_head_for_load_balancers(client) -> None:
+    assert client.head("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
 def test_healthz_refuses_other_methods_without_a_500(client) -> None:
     assert client.post("/healthz").status_code == 405
     assert client.put("/healthz").status_code == 405

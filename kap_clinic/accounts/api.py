@@ -81,7 +81,7 @@ class MeApi(APIView):
 
 
 class StaffInputSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=200)
     role = serializers.ChoiceField(choices=[User.Role.ADMIN, User.Role.CLINICIAN])
     discipline = serializers.ChoiceField(choices=User.Discipline.choices, required=False, default="", allow_blank=True)

@@ -42,7 +42,7 @@ class EmailPasswordResetForm(PasswordResetForm):
 
 
 class StaffForm(forms.Form):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=254)
     full_name = forms.CharField(max_length=200)
     role = forms.ChoiceField(choices=[(User.Role.ADMIN, "Practice admin"), (User.Role.CLINICIAN, "Clinician")])
     discipline = forms.ChoiceField(choices=[("", "— (admins have none)"), *User.Discipline.choices], required=False)

@@ -12,6 +12,8 @@ from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
 from .models import User
 
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
 
 def _require_admin(actor: User) -> None:
     if not (actor.is_authenticated and actor.is_active and actor.is_practice_admin):
@@ -47,6 +49,9 @@ def user_create_staff(
     email = User.objects.normalize_email(email).strip().lower()
     if not email:
         raise ValidationFailed("Email is required.", field="email")
+    if len(email) > EMAIL_MAX_LENGTH:
+        # SQLite would store it; PostgreSQL's varchar(254) would refuse it with a 500.
+        raise ValidationFailed(f"Email must be at most {EMAIL_MAX_LENGTH} characters.", field="email")
     if not full_name.strip():
         raise ValidationFailed("Full name is required.", field="full_name")
     if role == User.Role.PATIENT:

@@ -87,7 +87,11 @@ def staff_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def staff_set_active(request: HttpRequest, public_id: str) -> HttpResponse:
     user = get_object_or_404(User.objects.exclude(role=User.Role.PATIENT), public_id=public_id)
-    active = request.POST.get("active") == "1"
+    if request.POST.get("active") not in ("0", "1"):
+        # A missing value must not read as "deactivate".
+        messages.error(request, "Choose whether to deactivate or reactivate the account (active = 0 or 1).")
+        return redirect("accounts:staff_list")
+    active = request.POST["active"] == "1"
     try:
         services.user_set_active(actor=request.user, user=user, active=active)
     except ApplicationError as exc:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 
 def _check_database() -> str:
@@ -31,7 +31,7 @@ def _check_redis() -> str:
 
 
 @never_cache
-@require_GET
+@require_safe  # GET, and HEAD for load balancers that probe with it
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database()}
     checks["redis"] = _check_redis() if settings.REDIS_URL else "not configured (embedded jobs)"

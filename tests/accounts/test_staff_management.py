@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from kap_clinic.accounts import services
 from kap_clinic.accounts.models import User
 from kap_clinic.audit.models import AuditEvent
+from kap_clinic.common.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +82,8 @@ def test_an_admin_creates_another_admin_with_a_strong_password(admin_client) -> 
         ({"email": "not-an-email"}, "email", "valid email"),
         ({"full_name": ""}, "full_name", "required"),
         ({"password": "12345678"}, "password", "too short"),
+        ({"email": "a" * 250 + "@demo.clinic"}, "email", "at most 254"),
+        ({"full_name": "Nia\x00Rowe"}, "full_name", "Null characters"),
     ],
 )
 def test_bad_staff_input_is_refused_naming_the_field(admin_client, changes, field, words) -> None:
@@ -167,6 +171,24 @@ def test_an_admin_cannot_deactivate_themself(admin_client, personas) -> None:
     personas.admin.refresh_from_db()
     assert personas.admin.is_active
     assert events("user.deactivated") == []
+
+
+@pytest.mark.parametrize("value", [None, "", "yes", "true"])
+def test_an_unclear_activate_request_changes_nothing(admin_client, personas, value) -> None:
+    data = {} if value is None else {"active": value}
+    response = admin_client.post(f"/accounts/staff/{personas.nurse.public_id}/active/", data, follow=True)
+    assert "Choose whether to deactivate or reactivate" in response.content.decode()
+    personas.nurse.refresh_from_db()
+    assert personas.nurse.is_active
+    assert events("user.deactivated") == []
+
+
+def test_the_service_refuses_an_email_too_long_for_the_database(personas) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        services.user_create_staff(
+            actor=personas.admin, email="a" * 250 + "@demo.clinic", full_name="Long Mail", role="admin"
+        )
+    assert caught.value.field == "email"
 
 
 def test_the_staff_list_offers_no_deactivate_button_for_yourself(admin_client, personas) -> None:

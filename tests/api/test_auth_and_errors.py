@@ -129,8 +129,18 @@ def test_a_user_without_a_role_for_a_resource_gets_403_with_the_error_body(api_f
     assert error_of(response)["code"] == "permission_denied"
 
 
-def test_an_unknown_api_path_is_a_404(api_for, personas) -> None:
-    assert api_for(personas.admin).get("/api/v1/no-such-thing/").status_code == 404
+@pytest.mark.parametrize("url", ["/api/v1/no-such-thing/", "/api/v1/staff/123/", "/api/v2/"])
+def test_an_api_url_that_matches_no_route_answers_404_in_json(api_for, personas, url) -> None:
+    response = api_for(personas.admin).get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response) == {"code": "not_found", "message": "Not found.", "field": None}
+
+
+def test_a_page_that_matches_no_route_stays_an_html_404(client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
 
 
 def test_lists_are_paginated_with_a_capped_page_size(api_for, personas) -> None:

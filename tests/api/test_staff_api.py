@@ -63,6 +63,9 @@ def test_an_admin_creates_a_clinician_through_the_api(api, personas) -> None:
         ({"email": "nope"}, "email", "valid email"),
         ({"password": "short"}, "password", "too short"),
         ({"full_name": ""}, "full_name", "blank"),
+        ({"email": "a" * 250 + "@demo.clinic"}, "email", "254"),
+        ({"credentials": "x" * 51}, "credentials", "50"),
+        ({"discipline": None}, "discipline", "null"),
     ],
 )
 def test_bad_staff_input_gets_400_naming_the_field(api, changes, field, words) -> None:
