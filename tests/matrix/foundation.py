@@ -94,10 +94,7 @@ CASES = [
     Case("accounts:staff_set_active", {**ADMIN_ONLY, "admin": 405}, kwargs=staff_member),
     # Audit trail (admins only)
     Case("audit:list", ADMIN_ONLY),
-    # Patients: care team sees the chart, the outsider gets 404, admins see demographics.
-    Case("patients:list", STAFF_OK),
-    Case("patients:detail", {**STAFF_OK, "outsider": 404}, kwargs=demo_patient),
-    # API
+    # API (patients:* and api:patient* cases live in tests/matrix/patients.py)
     Case("api:root", {}, api=True, default=200),
     Case(
         "api:auth_token",
@@ -111,8 +108,6 @@ CASES = [
     Case("api:staff", ADMIN_ONLY_API, api=True),
     Case("api:staff_detail", ADMIN_ONLY_API, api=True, kwargs=staff_member),
     Case("api:audit_events", ADMIN_ONLY_API, api=True),
-    Case("api:patients", STAFF_OK, api=True),
-    Case("api:patient_detail", {**STAFF_OK, "outsider": 404}, api=True, kwargs=demo_patient),
     Case("api_schema", PUBLIC),
     Case("api_docs", PUBLIC),
 ]
