@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import dosing, followup, inventory, notes  # noqa: F401 - clinical records (issue 6)
 from .clinic import Location, Room, SessionKind, SessionType, TimeOff, WorkingHours
 from .scheduling import (
     BOOKING_OVERLAP_CONSTRAINT,
