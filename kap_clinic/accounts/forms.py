@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.cache import cache
+
+from kap_clinic.common import context
 
 from .models import User
 
@@ -19,16 +25,33 @@ class EmailLoginForm(forms.Form):
         self.user_cache: User | None = None
         super().__init__(*args, **kwargs)
 
+    locked_message = "Too many failed sign-ins. Wait 15 minutes, or reset your password."
+
     def clean(self) -> dict:
         cleaned = super().clean()
         email, password = cleaned.get("email"), cleaned.get("password")
         if email and password:
-            self.user_cache = authenticate(self.request, email=email.strip().lower(), password=password)
+            email = email.strip().lower()
+            key = self._failure_key(email)
+            # Counted per email and address, for unknown emails too, so a lock-out tells nothing
+            # about which emails have accounts and one attacker cannot lock a clinician out everywhere.
+            if cache.get(key, 0) >= settings.LOGIN_FAILURE_LIMIT:
+                raise forms.ValidationError(self.locked_message, code="too_many_attempts")
+            self.user_cache = authenticate(self.request, email=email, password=password)
             if self.user_cache is None:
+                cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+                cache.incr(key)
                 raise forms.ValidationError(self.error_message, code="invalid_login")
+            cache.delete(key)
         elif not self.errors:
             raise forms.ValidationError(self.error_message, code="invalid_login")
         return cleaned
+
+    @staticmethod
+    def _failure_key(email: str) -> str:
+        # Hashed: cache keys (Redis in production) should not carry email addresses.
+        digest = hashlib.sha256(f"{email}|{context.current().ip}".encode()).hexdigest()
+        return f"login-failures:{digest}"
 
     def get_user(self) -> User | None:
         return self.user_cache

@@ -182,6 +182,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
+# The login form refuses an email after this many failures from one address within the window.
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 # Staff are logged out after this many minutes without a request (shared tablets in dosing rooms).
 STAFF_IDLE_TIMEOUT_MINUTES = env_value("STAFF_IDLE_TIMEOUT_MINUTES", env.int, 30)
 if STAFF_IDLE_TIMEOUT_MINUTES < 1:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
@@ -133,3 +136,49 @@ def test_a_signed_in_user_visiting_the_login_page_is_sent_home(client, personas)
     client.force_login(personas.patient_user)
     response = client.get(LOGIN, follow=True)
     assert response.redirect_chain[-1][0] == "/portal/"
+
+
+class TestRepeatedFailures:
+    def test_after_too_many_failures_even_the_right_password_is_refused_for_a_while(
+        self, client, personas, settings
+    ) -> None:
+        settings.LOGIN_FAILURE_LIMIT = 3
+        for _ in range(3):
+            sign_in(client, "nurse@demo.clinic", "guess-again")
+        response = sign_in(client, "nurse@demo.clinic")
+        assert SESSION_KEY not in client.session
+        assert EmailLoginForm.locked_message in response.content.decode()
+
+    def test_the_lock_lifts_after_the_window(self, client, personas, settings) -> None:
+        settings.LOGIN_FAILURE_LIMIT = 3
+        with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as traveller:
+            for _ in range(3):
+                sign_in(client, "nurse@demo.clinic", "guess-again")
+            traveller.shift(dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS + 1))
+            sign_in(client, "nurse@demo.clinic")
+            assert int(client.session[SESSION_KEY]) == personas.nurse.pk
+
+    def test_unknown_emails_lock_the_same_way(self, client, personas, settings) -> None:
+        settings.LOGIN_FAILURE_LIMIT = 2
+        for _ in range(2):
+            sign_in(client, "nobody@demo.clinic", "guess-again")
+        assert EmailLoginForm.locked_message in sign_in(client, "nobody@demo.clinic").content.decode()
+
+    def test_the_count_is_per_email_and_address(self, client, personas, settings) -> None:
+        settings.LOGIN_FAILURE_LIMIT = 2
+        for _ in range(2):
+            client.post(LOGIN, {"email": "nurse@demo.clinic", "password": "x"}, REMOTE_ADDR="10.0.0.66")
+        sign_in(client, "prescriber@demo.clinic")
+        assert int(client.session[SESSION_KEY]) == personas.prescriber.pk
+        client.logout()
+        client.post(LOGIN, {"email": "nurse@demo.clinic", "password": DEMO_PASSWORD}, REMOTE_ADDR="10.0.0.77")
+        assert int(client.session[SESSION_KEY]) == personas.nurse.pk
+
+    def test_a_successful_sign_in_resets_the_count(self, client, personas, settings) -> None:
+        settings.LOGIN_FAILURE_LIMIT = 2
+        sign_in(client, "nurse@demo.clinic", "guess-again")
+        sign_in(client, "nurse@demo.clinic")
+        client.logout()
+        sign_in(client, "nurse@demo.clinic", "guess-again")
+        sign_in(client, "nurse@demo.clinic")
+        assert int(client.session[SESSION_KEY]) == personas.nurse.pk
