@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from . import dosing, followup, inventory, notes  # noqa: F401 - clinical records (issue 6)
 from .clinic import Location, Room, SessionKind, SessionType, TimeOff, WorkingHours
+from .reminders import Reminder  # noqa: F401 - background jobs (issue 7)
+from .reports import GeneratedReport  # noqa: F401 - background jobs (issue 7)
 from .scheduling import (
     BOOKING_OVERLAP_CONSTRAINT,
     CalendarFeed,
