@@ -6,3 +6,21 @@ from django.apps import AppConfig
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
     label = "sessions_app"
+    verbose_name = "Sessions and scheduling"
+
+    def ready(self) -> None:
+        from kap_clinic.common.panels import Panel, register
+
+        from . import panels
+
+        register(
+            "chart_main",
+            Panel("upcoming_sessions", "sessions_app/partials/_chart_panel.html", panels.chart_upcoming, 20),
+        )
+        register(
+            "dashboard",
+            Panel("today_sessions", "sessions_app/partials/_dashboard_panel.html", panels.dashboard_today, 10),
+        )
+        register(
+            "portal_home", Panel("appointments", "sessions_app/partials/_portal_panel.html", panels.portal_upcoming, 10)
+        )

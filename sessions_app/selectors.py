@@ -49,7 +49,7 @@ def session_list_visible_to(user: Any) -> QuerySet[Session]:
 
 def with_schedule_relations(qs: QuerySet[Session]) -> QuerySet[Session]:
     """Everything a list or calendar shows, in a fixed number of queries whatever the row count."""
-    return qs.select_related("patient", "room", "lead_clinician").prefetch_related(
+    return qs.select_related("patient", "room__location", "lead_clinician").prefetch_related(
         Prefetch("additional_staff", queryset=User.objects.only("id", "full_name", "public_id", "discipline", "role"))
     )
 

@@ -264,7 +264,7 @@ def _when(value: dt.datetime) -> str:
     return f"{date_format(local, 'D j M')} {local:%H:%M}"
 
 
-def _validate_request(req: CourseRequest) -> None:
+def _validate_request(req: CourseRequest, *, allow_past: bool = False) -> None:
     if not 1 <= req.dosing_count <= 24:
         raise ValidationFailed("A course has between 1 and 24 dosing sessions.", field="dosing_count")
     if not 0 <= req.preparation_count <= 4:
@@ -273,7 +273,7 @@ def _validate_request(req: CourseRequest) -> None:
         raise ValidationFailed("Pick the weekdays for dosing.", field="dosing_weekdays")
     if not 1 <= req.integration_min_days <= req.integration_max_days <= 7:
         raise ValidationFailed("Integration follows dosing by 1 to 7 days (min ≤ max).", field="integration_min_days")
-    if req.start_date < clock.local_today():
+    if not allow_past and req.start_date < clock.local_today():
         raise ValidationFailed("A course cannot start in the past.", field="start_date")
     if not (req.medical_clinician.is_prescriber or req.medical_clinician.is_nurse):
         raise ValidationFailed("Dosing is led by a prescriber or a nurse.", field="medical_clinician")
@@ -288,11 +288,14 @@ def _staff_for(req: CourseRequest, kind: str) -> list[User]:
     return [req.therapist] if req.therapist else [req.medical_clinician]
 
 
-def course_propose(*, actor: User, request: CourseRequest) -> CourseProposal:
-    """Propose the sessions of a course (nothing is written; see the module docstring)."""
+def course_propose(*, actor: User, request: CourseRequest, allow_past: bool = False) -> CourseProposal:
+    """Propose the sessions of a course (nothing is written; see the module docstring).
+
+    ``allow_past`` lets the demo seed lay out a course that began before today.
+    """
     _require_staff(actor)
     _require_patient_access(actor, request.patient)
-    _validate_request(request)
+    _validate_request(request, allow_past=allow_past)
     for kind in (SessionKind.PREPARATION, SessionKind.DOSING, SessionKind.INTEGRATION):
         staff = _staff_for(request, kind)
         validate_staffing(
@@ -369,7 +372,12 @@ class ConfirmedItem:
 
 @transaction.atomic
 def course_confirm(
-    *, actor: User, request: CourseRequest, items: Sequence[ConfirmedItem], recurrence: str | None = None
+    *,
+    actor: User,
+    request: CourseRequest,
+    items: Sequence[ConfirmedItem],
+    recurrence: str | None = None,
+    allow_past: bool = False,
 ) -> TreatmentCourse:
     """Book the course: every session through ``session_schedule``, all or nothing.
 
@@ -378,15 +386,20 @@ def course_confirm(
     """
     _require_staff(actor)
     _require_patient_access(actor, request.patient)
-    _validate_request(request)
+    _validate_request(request, allow_past=allow_past)
     doses = sorted((i for i in items if i.kind == SessionKind.DOSING), key=lambda i: i.sequence)
     if len(doses) != request.dosing_count or [d.sequence for d in doses] != list(range(1, len(doses) + 1)):
         raise ValidationFailed(f"The course needs dosing sessions 1 to {request.dosing_count}.", field="items")
-    first = clock.to_local(doses[0].starts_at).replace(tzinfo=None)
-    if recurrence is None:
+    # The rule records the plan (the chosen weekday pattern and time), not where clashes pushed dose 1.
+    first = dt.datetime.combine(clock.to_local(doses[0].starts_at).date(), request.dosing_time)
+    while first.weekday() not in request.dosing_weekdays:
+        first -= dt.timedelta(days=1)
+    if not recurrence:
         recurrence = recurrence_text(first=first, weekdays=request.dosing_weekdays, count=request.dosing_count)
     try:
         rrule.rrulestr(recurrence, ignoretz=True)
+        if "RRULE:" not in recurrence:
+            raise ValueError("no RRULE line")
     except (ValueError, TypeError) as exc:
         raise ValidationFailed(f"The recurrence rule is not valid RFC 5545: {exc}", field="recurrence") from None
     course = TreatmentCourse.objects.create(
@@ -425,6 +438,7 @@ def course_confirm(
                 course=course,
                 course_sequence=item.sequence,
                 follows=follows,
+                allow_past=allow_past,
             )
         except ApplicationError as exc:
             label = f"{SessionKind(item.kind).label} {item.sequence}"
