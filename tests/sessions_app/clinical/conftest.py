@@ -1,0 +1,109 @@
+"""Clinical fixtures: the clock on a clinic morning and a dosing session ready to dose.
+
+``ready(...)`` builds, through the services, a dosing session on Tuesday 2026-03-03 10:00
+(America/New_York) for the demo patient: eligible, KAP consent signed, a signed "ready"
+preparation the day before, weight and PHQ-9 recorded, a lot on the shelf; then at 09:45 the
+nurse opens the record, checks the patient in, confirms fasting and the ride home and takes a
+full set of vitals. Keyword switches take one element away so each gate can be tested alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from sessions_app.services import dosing as dosing_services
+
+from . import helpers as h
+
+NY = zoneinfo.ZoneInfo("America/New_York")
+MONDAY = dt.date(2026, 3, 2)
+TUESDAY = dt.date(2026, 3, 3)
+
+
+def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=NY)
+
+
+@pytest.fixture
+def clock(time_machine):
+    """clock.go(datetime) / clock.advance(minutes=...) on a frozen clock starting Monday 08:00."""
+
+    class Clock:
+        now = local(MONDAY, 8)
+
+        def go(self, when: dt.datetime) -> None:
+            self.now = when
+            time_machine.move_to(when, tick=False)
+
+        def advance(self, **delta) -> None:
+            self.go(self.now + dt.timedelta(**delta))
+
+    c = Clock()
+    c.go(c.now)
+    return c
+
+
+@pytest.fixture
+def ready(personas, book, clinic, clock):
+    p = personas
+
+    def make(
+        *,
+        consent: bool = True,
+        eligible: bool = True,
+        prepared: bool = True,
+        weight: bool = True,
+        phq9: bool = True,
+        checked_in: bool = True,
+        fasting: bool = True,
+        ride_home: bool = True,
+        vitals: dict | bool | None = True,
+        medication: str = "racemic_ketamine",
+        route: str = "iv",
+    ) -> h.Ready:
+        patient = p.demo_patient
+        if eligible:
+            h.make_eligible(patient, p.prescriber)
+        kind = "esketamine_treatment" if medication == "esketamine" else "kap_treatment"
+        record = h.grant_consent(patient, kind, p.admin) if consent else None
+        if prepared:
+            prep = book(local(MONDAY, 9), kind="preparation", lead_clinician=p.therapist, room=clinic.consult_room)
+            h.sign_preparation(p, prep)
+        if weight:
+            h.record_weight(patient, p.nurse, "70.0")
+        if phq9:
+            h.record_phq9(patient, p.nurse)
+        if medication == "esketamine":
+            lot = h.receive_lot(
+                p.nurse, product="esketamine_device", lot_number="ESK-1", quantity="12", concentration="28 mg/device"
+            )
+        else:
+            lot = h.receive_lot(p.nurse)
+        session = book(
+            local(TUESDAY, 10),
+            kind="dosing",
+            lead_clinician=p.prescriber,
+            additional_staff=[p.therapist, p.nurse],
+            room=clinic.dosing_room,
+        )
+        clock.go(local(TUESDAY, 9, 45))
+        dosing = dosing_services.dosing_open(actor=p.nurse, session=session, medication=medication, route=route)
+        if checked_in:
+            dosing_services.dosing_check_in(actor=p.nurse, dosing=dosing)
+        if fasting:
+            dosing_services.dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
+        if ride_home:
+            dosing_services.dosing_confirm(
+                actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100"
+            )
+        if vitals:
+            h.full_vitals(p, dosing, **(vitals if isinstance(vitals, dict) else {}))
+        clock.advance(minutes=5)
+        dosing.refresh_from_db()
+        session.refresh_from_db()
+        return h.Ready(session=session, dosing=dosing, lot=lot, consent=record)
+
+    return make
