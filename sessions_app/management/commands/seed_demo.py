@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from consent.demo import seed_consent
 from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
 from patients.demo import seed_patients
 
@@ -19,7 +20,8 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with production settings (demo passwords are public).")
         with transaction.atomic():
             users = seed_users()
-            seed_patients(users)
+            patients = seed_patients(users)
+            seed_consent(users, patients)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password {DEMO_PASSWORD}):"))
         for spec in PERSONAS.values():
             self.stdout.write(f"  {spec['email']}")

@@ -1,0 +1,60 @@
+"""Fixtures for consent tests: published demo documents, a pending request, a signed record."""
+
+from __future__ import annotations
+
+import pytest
+
+from consent import selectors, services
+from consent.demo import seed_consent_documents
+from consent.models import ConsentKind
+from consent.signature import generated_signature_png, png_data_url
+
+
+@pytest.fixture
+def documents(personas):
+    return seed_consent_documents(personas.admin)
+
+
+@pytest.fixture
+def signature_url() -> str:
+    return png_data_url(generated_signature_png("Jordan Ellis"))
+
+
+@pytest.fixture
+def kap_request(personas, documents, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return services.consent_request_signature(
+            actor=personas.prescriber, patient=personas.demo_patient, kind=ConsentKind.KAP_TREATMENT
+        )
+
+
+def sign_kwargs(request, signature_url: str, **overrides) -> dict:
+    ersd = selectors.document_current(ConsentKind.ELECTRONIC_RECORDS)
+    values = {
+        "agree": True,
+        "typed_name": request.patient.full_name,
+        "signature_data_url": signature_url,
+        "shown_text_sha256": request.document.text_sha256,
+        "accept_electronic_records": True,
+        "shown_electronic_records_sha256": ersd.text_sha256,
+        "ip": "203.0.113.7",
+        "user_agent": "pytest-browser/1.0",
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def sign(signature_url, django_capture_on_commit_callbacks):
+    """sign(request, user, **overrides) signs through the service and runs the on-commit PDF jobs."""
+
+    def do(request, user, **overrides):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.consent_sign(user=user, request=request, **sign_kwargs(request, signature_url, **overrides))
+
+    return do
+
+
+@pytest.fixture
+def signed_record(personas, kap_request, sign):
+    return sign(kap_request, personas.patient_user)
