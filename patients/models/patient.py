@@ -10,6 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from kap_clinic.common.models import BaseModel
 
@@ -115,6 +116,12 @@ class Patient(BaseModel):
     @property
     def initials(self) -> str:
         return f"{self.legal_first_name[:1]}{self.legal_last_name[:1]}".upper()
+
+    @property
+    def age(self) -> int:
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 class CareTeamMembership(BaseModel):

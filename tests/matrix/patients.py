@@ -62,6 +62,47 @@ def with_medication(p):
     return {**demo(p), "medication_id": medication.public_id}
 
 
+def redirect(expected: dict[str, int]) -> dict[str, int]:
+    """The same rules for a form POST: success is a redirect (302) instead of a 200."""
+    return {persona: 302 if status == 200 else status for persona, status in expected.items()}
+
+
+ALL_STAFF_405 = {"admin": 405, "prescriber": 405, "nurse": 405, "therapist": 405, "outsider": 405}
+
+
+def with_instrument(p):
+    return {**demo(p), "instrument": "phq9"}
+
+
+def with_membership(p):
+    return {**demo(p), "membership_id": p.demo_patient.care_team.get(clinician=p.nurse, active=True).public_id}
+
+
+def phq9_form(p):
+    return {**{f"item_{i}": "1" for i in range(9)}, "administered_at": "2026-01-10T10:00"}
+
+
+def intake_form(p):
+    return {
+        "assessed_at": "2026-01-10T10:00",
+        "failed_antidepressant_trials": "2",
+        "bp_systolic": "124",
+        "bp_diastolic": "78",
+        **{f"cssrs-item_{i}": "False" for i in range(7)},
+    }
+
+
+EDIT_DEMO = {
+    "legal_first_name": "Jordan",
+    "legal_last_name": "Ellis",
+    "preferred_name": "Jordie",
+    "date_of_birth": "1987-05-09",
+    "email": "patient@demo.clinic",
+    "country": "US",
+    "reminder_email_opt_in": "on",
+}
+TO_MAINTENANCE = {"status": "maintenance", "reason": ""}
+
 NEW_PATIENT = {"legal_first_name": "Nia", "legal_last_name": "Park", "date_of_birth": "1991-07-04"}
 PHQ9 = {"instrument": "phq9", "answers": [1, 1, 1, 1, 1, 1, 1, 1, 0]}
 
@@ -151,5 +192,73 @@ CASES = [
     Case("api:contraindications", STAFF_OK, api=True),
     # --- pages -------------------------------------------------------------------------------
     Case("patients:list", STAFF_OK),
+    Case("patients:create", STAFF_OK),
+    Case("patients:create", redirect(STAFF_OK), method="post", data=lambda p: NEW_PATIENT),
     Case("patients:detail", CHART, kwargs=demo),
+    Case("patients:edit", CHART, kwargs=demo),
+    Case("patients:edit", redirect(CHART), method="post", kwargs=demo, data=lambda p: EDIT_DEMO),
+    Case("patients:status_change", redirect(CLINICAL), method="post", kwargs=demo, data=lambda p: TO_MAINTENANCE),
+    Case("patients:status_change", {**CHART, **ALL_STAFF_405}, kwargs=demo),
+    Case("patients:care_team", ADMIN_WRITE, kwargs=demo),
+    Case(
+        "patients:care_team",
+        redirect(ADMIN_WRITE),
+        method="post",
+        kwargs=demo,
+        data=lambda p: {"clinician": str(p.outsider.public_id)},
+    ),
+    Case("patients:care_team_remove", redirect(ADMIN_WRITE), method="post", kwargs=with_membership),
+    Case("patients:assessment_list", CLINICAL, kwargs=demo),
+    Case("patients:assessment_create", CLINICAL, kwargs=with_instrument),
+    Case("patients:assessment_create", redirect(CLINICAL), method="post", kwargs=with_instrument, data=phq9_form),
+    Case("patients:assessment_detail", CLINICAL, kwargs=with_assessment),
+    Case(
+        "patients:assessment_void",
+        redirect(CLINICAL),
+        method="post",
+        kwargs=with_assessment,
+        data=lambda p: {"reason": "Wrong patient"},
+    ),
+    Case("patients:intake_create", CLINICAL, kwargs=demo),
+    Case("patients:intake_create", redirect(CLINICAL), method="post", kwargs=demo, data=intake_form),
+    Case("patients:intake_detail", CLINICAL, kwargs=with_intake),
+    Case("patients:eligibility_decide", PRESCRIBER_ONLY, kwargs=with_intake_only),
+    Case(
+        "patients:eligibility_decide",
+        redirect(PRESCRIBER_ONLY),
+        method="post",
+        kwargs=with_intake_only,
+        data=lambda p: {"decision": "deferred", "rationale": "Awaiting cardiology letter"},
+    ),
+    Case("patients:safety_flag_acknowledge", CLINICAL, kwargs=with_flag),
+    Case(
+        "patients:safety_flag_acknowledge",
+        redirect(CLINICAL),
+        method="post",
+        kwargs=with_flag,
+        data=lambda p: {"note": "Called; safety plan reviewed."},
+    ),
+    Case("patients:medications", CLINICAL, kwargs=demo),
+    Case(
+        "patients:medications",
+        redirect(CLINICAL),
+        method="post",
+        kwargs=demo,
+        data=lambda p: {"name": "Lamotrigine 100 mg", "interaction_class": "auto"},
+    ),
+    Case(
+        "patients:medication_stop",
+        redirect(CLINICAL),
+        method="post",
+        kwargs=with_medication,
+        data=lambda p: {"reason": "Tapered off"},
+    ),
+    Case(
+        "patients:weight_add",
+        redirect(CLINICAL),
+        method="post",
+        kwargs=demo,
+        data=lambda p: {"weight_kg": "71.5", "measured_on": "2026-01-10"},
+    ),
+    Case("patients:outcome_svg", CLINICAL, kwargs=with_instrument),
 ]

@@ -1,0 +1,30 @@
+"""Panels the patients app puts on shared pages (see kap_clinic.common.panels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from . import selectors
+from .models import Patient
+
+DASHBOARD_ALERT_LIMIT = 20
+
+
+def chart_safety_flags(
+    request: HttpRequest, *, patient: Patient, can_see_clinical: bool = False, **page: Any
+) -> dict | None:
+    """Chart header: open safety alerts, each with its acknowledge link. Hidden from practice admins."""
+    if not can_see_clinical:
+        return None
+    flags = list(selectors.open_safety_flags(patient))
+    return {"open_flags": flags} if flags else None
+
+
+def dashboard_safety_alerts(request: HttpRequest, **page: Any) -> dict | None:
+    """Dashboard: open safety alerts on the clinician's care-team patients, newest first."""
+    if not request.user.is_clinician:
+        return None
+    flags = list(selectors.safety_flags_open_for_user(request.user)[: DASHBOARD_ALERT_LIMIT + 1])
+    return {"alerts": flags[:DASHBOARD_ALERT_LIMIT], "more_alerts": len(flags) > DASHBOARD_ALERT_LIMIT}
