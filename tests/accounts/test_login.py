@@ -151,6 +151,8 @@ class TestRepeatedFailures:
 
     def test_the_lock_lifts_after_the_window(self, client, personas, settings) -> None:
         settings.LOGIN_FAILURE_LIMIT = 3
+        # Redis expires keys by its own clock, which time-machine cannot move; the local cache can.
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as traveller:
             for _ in range(3):
                 sign_in(client, "nurse@demo.clinic", "guess-again")
