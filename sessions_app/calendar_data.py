@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from kap_clinic.accounts.models import User
 
-from . import clock
+from . import clock, selectors
 from .models import Session
 from .services.clinic import session_types
 from .services.scheduling import MOVABLE
@@ -26,11 +27,15 @@ def _wall(value) -> str:
     return clock.to_local(value).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
-def event(session: Session, *, user: User, colours: dict[str, str] | None = None) -> dict[str, Any]:
+def event(
+    session: Session, *, user: User, colours: dict[str, str] | None = None, others: list[str] | None = None
+) -> dict[str, Any]:
     colours = colours or {k: t.colour for k, t in session_types().items()}
     colour = colours.get(session.kind, "#2d5f73")
     room = session.room.name if session.room else "No room"
-    staff = [session.lead_clinician.full_name] + [u.full_name for u in session.additional_staff.all()]
+    if others is None:
+        others = [u.full_name for u in session.additional_staff.all()]
+    staff = [session.lead_clinician.full_name, *others]
     return {
         "id": str(session.public_id),
         "title": f"{session.get_kind_display()} · {session.patient.display_name} · {room}",
@@ -52,9 +57,11 @@ def event(session: Session, *, user: User, colours: dict[str, str] | None = None
     }
 
 
-def events(sessions: Iterable[Session], *, user: User) -> list[dict[str, Any]]:
+def events(sessions: QuerySet[Session], *, user: User) -> list[dict[str, Any]]:
+    """Events for a calendar range: four queries whatever the number of sessions."""
     colours = {k: t.colour for k, t in session_types().items()}
-    return [event(s, user=user, colours=colours) for s in sessions]
+    others = selectors.additional_staff_names(sessions)
+    return [event(s, user=user, colours=colours, others=others.get(s.pk, [])) for s in sessions]
 
 
 def ical(sessions: Iterable[Session], *, clinician: User) -> bytes:

@@ -126,6 +126,7 @@ def calendar_sessions(
     clinician: User | None = None,
     room: Room | None = None,
     include_cancelled: bool = False,
+    prefetch_staff: bool = True,
 ) -> QuerySet[Session]:
     qs = session_filter(
         session_list_visible_to(user),
@@ -135,7 +136,25 @@ def calendar_sessions(
         room=room,
         include_cancelled=include_cancelled,
     )
+    if not prefetch_staff:
+        return qs.select_related("patient", "room", "lead_clinician").order_by("starts_at", "id")
     return with_schedule_relations(qs).order_by("starts_at", "id")
+
+
+def additional_staff_names(sessions: QuerySet[Session]) -> dict[int, list[str]]:
+    """Additional staff names per session id, in one query for any number of sessions.
+
+    A subquery rather than ``prefetch_related``: a week of a busy clinic is thousands of ids,
+    which SQLite would split into several IN (...) queries.
+    """
+    through = Session.additional_staff.through
+    names: dict[int, list[str]] = {}
+    rows = through.objects.filter(session_id__in=sessions.order_by().values("pk")).values_list(
+        "session_id", "user__full_name"
+    )
+    for session_id, name in rows.order_by("user__full_name"):
+        names.setdefault(session_id, []).append(name)
+    return names
 
 
 def upcoming_for_patient(patient: Patient, *, limit: int = 10) -> QuerySet[Session]:

@@ -135,6 +135,7 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
         clinician=_clinician_param(request),
         room=_room_param(request),
         include_cancelled=request.GET.get("cancelled") == "1",
+        prefetch_staff=False,
     )
     events = calendar_data.events(sessions, user=request.user)
     audit_record(actor=request.user, action="session.listed", target_type="sessions_app.session")
