@@ -43,6 +43,9 @@ class Reminder(BaseModel):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reminders")
     session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders")
+    signing_request = models.ForeignKey(
+        "consent.SigningRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     # Appointment and questionnaire reminders: minutes before the session starts. Consent
@@ -72,6 +75,16 @@ class Reminder(BaseModel):
                 fields=["session", "kind", "channel", "offset_minutes"],
                 condition=Q(session__isnull=False),
                 name="reminder_once_per_session_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["signing_request", "kind", "channel", "offset_minutes"],
+                condition=Q(signing_request__isnull=False),
+                name="reminder_once_per_request_slot",
+            ),
+            models.CheckConstraint(
+                name="reminder_about_one_thing",
+                condition=(Q(kind="consent") & Q(session__isnull=True, signing_request__isnull=False))
+                | (~Q(kind="consent") & Q(session__isnull=False, signing_request__isnull=True)),
             ),
             models.CheckConstraint(
                 name="reminder_sent_has_time", condition=~Q(status="sent") | Q(sent_at__isnull=False)

@@ -46,6 +46,9 @@ class GeneratedReport(BaseModel):
     )
     session = models.ForeignKey(Session, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     course = models.ForeignKey(TreatmentCourse, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    consent_record = models.ForeignKey(
+        "consent.ConsentRecord", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Kind-specific inputs that are not rows (the operations report's period), never PHI.
     params = models.JSONField(default=dict, blank=True)
     file = models.FileField(upload_to=_report_path, max_length=300, blank=True)
@@ -74,6 +77,9 @@ class GeneratedReport(BaseModel):
             models.CheckConstraint(
                 name="report_session_kinds_have_session",
                 condition=~Q(kind__in=["session_note", "esketamine_monitoring"]) | Q(session__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="report_consent_has_record", condition=~Q(kind="consent") | Q(consent_record__isnull=False)
             ),
         ]
         indexes = [
