@@ -1,4 +1,14 @@
-"""Demo patients and the demo care team. Called by seed_demo; idempotent."""
+"""Demo patients, the demo care team, and their clinical histories. Called by seed_demo; idempotent.
+
+``seed_patients`` (also used by the test personas) creates the people and the team only;
+``seed_patient_histories`` (seed_demo only) adds what makes the demo clinic worth clicking through,
+written through the services so rules and audit apply:
+
+- a patient at every status (two more here: not eligible, discharged);
+- the demo patient's PHQ-9, GAD-7 and PCL-5 histories showing response and then remission;
+- one open safety alert (PHQ-9 item 9) on Morgan Reyes;
+- Dana Whitfield, not eligible because of an absolute contraindication (pregnancy).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,8 @@ import datetime as dt
 
 from kap_clinic.accounts.models import User
 
+from . import contraindications, services
+from .clock import clinic_localtime
 from .models import CareTeamMembership, Patient
 
 DEMO_PATIENT_EMAIL = "patient@demo.clinic"
@@ -16,6 +28,35 @@ OTHER_PATIENTS = [
     ("Chris", "Okafor", dt.date(1968, 6, 21), Patient.Status.REFERRED),
     ("Lena", "Fischer", dt.date(1985, 1, 30), Patient.Status.MAINTENANCE),
 ]
+# Only in the demo clinic (seed_demo), so every status has a patient.
+HISTORY_PATIENTS = [
+    ("Dana", "Whitfield", dt.date(1993, 8, 17), Patient.Status.NOT_ELIGIBLE),
+    ("Eli", "Navarro", dt.date(1975, 10, 4), Patient.Status.DISCHARGED),
+]
+
+
+def _upsert_patients(users: dict[str, User], specs: list, patients: dict[str, Patient]) -> None:
+    for first, last, dob, status in specs:
+        patient, _ = Patient.objects.update_or_create(
+            legal_first_name=first,
+            legal_last_name=last,
+            date_of_birth=dob,
+            defaults={"status": status, "email": f"{first.lower()}.{last.lower()}@example.com"},
+        )
+        patients[first.lower()] = patient
+    _ensure_team(users, patients.values())
+
+
+def _ensure_team(users: dict[str, User], patients) -> None:
+    team = [users["prescriber"], users["nurse"], users["therapist"]]
+    for patient in patients:
+        for clinician in team:
+            CareTeamMembership.objects.get_or_create(
+                patient=patient,
+                clinician=clinician,
+                active=True,
+                defaults={"is_lead": clinician == users["prescriber"]},
+            )
 
 
 def seed_patients(users: dict[str, User]) -> dict[str, Patient]:
@@ -31,21 +72,162 @@ def seed_patients(users: dict[str, User]) -> dict[str, Patient]:
         },
     )
     patients = {"demo": demo}
-    for first, last, dob, status in OTHER_PATIENTS:
-        patient, _ = Patient.objects.update_or_create(
-            legal_first_name=first,
-            legal_last_name=last,
-            date_of_birth=dob,
-            defaults={"status": status, "email": f"{first.lower()}.{last.lower()}@example.com"},
+    _upsert_patients(users, OTHER_PATIENTS, patients)
+    return patients
+
+
+# --- clinical histories -----------------------------------------------------------------------
+
+
+def _at(days_ago: int, hour: int = 10) -> dt.datetime:
+    local = clinic_localtime() - dt.timedelta(days=days_ago)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def _answers(count: int, maximum: int, total: int, *, last: int | None = None) -> list[int]:
+    """Answers summing to ``total``, spread over the items; ``last`` pins the final item (PHQ-9 item 9)."""
+    answers = [0] * count
+    slots = list(range(count - 1)) if last is not None else list(range(count))
+    remaining = total - (last or 0)
+    for round_ in range(maximum):
+        for i in slots:
+            if remaining and answers[i] == round_:
+                answers[i] += 1
+                remaining -= 1
+    if last is not None:
+        answers[-1] = last
+    return answers
+
+
+def _record(actor: User, patient: Patient, code: str, days_ago: int, total: int, *, item9: int = 0) -> None:
+    if code == "phq9":
+        answers = _answers(9, 3, total, last=item9)
+    elif code == "gad7":
+        answers = _answers(7, 3, total)
+    elif code == "pcl5":
+        answers = _answers(20, 4, total)
+    else:
+        answers = [total]
+    services.assessment_record(
+        actor=actor, patient=patient, instrument=code, answers=answers, administered_at=_at(days_ago)
+    )
+
+
+def _checklist(*present: str) -> dict[str, bool]:
+    return {item.code: item.code in present for item in contraindications.current_checklist().items}
+
+
+def _intake(nurse: User, patient: Patient, days_ago: int, *present: str, **fields: object) -> None:
+    services.intake_record(
+        actor=nurse,
+        patient=patient,
+        contraindications=_checklist(*present),
+        assessed_at=_at(days_ago, 9),
+        cssrs_answers=[False] * 7,
+        **fields,
+    )
+
+
+def record_eligible(
+    patient: Patient, prescriber: User, rationale: str = "Meets criteria; no contraindications."
+) -> None:
+    """An "eligible" decision on the patient's latest intake (for demo data and higher apps' fixtures)."""
+    services.eligibility_decide(actor=prescriber, patient=patient, decision="eligible", rationale=rationale)
+
+
+def _seed_demo_patient(users: dict[str, User], patient: Patient) -> None:
+    prescriber, nurse = users["prescriber"], users["nurse"]
+    services.patient_update(
+        actor=prescriber,
+        patient=patient,
+        conditions=["trd", "anxiety"],
+        allergies="Penicillin (hives)",
+        height_cm="175.0",
+        mobile="+15555550142",
+        city="Portland",
+        region="OR",
+        emergency_contact_name="Sam Ellis",
+        emergency_contact_relationship="sibling",
+        emergency_contact_phone="+15555550143",
+        referring_provider="Dr. Ana Ruiz, Riverside Psychiatry",
+    )
+    services.medication_add(actor=prescriber, patient=patient, name="Sertraline", dose="150 mg daily")
+    services.medication_add(actor=prescriber, patient=patient, name="Clonazepam", dose="0.5 mg at night as needed")
+    _intake(
+        nurse,
+        patient,
+        120,
+        bp_systolic=128,
+        bp_diastolic=82,
+        heart_rate=74,
+        spo2=98,
+        weight_kg="78.2",
+        height_cm="175.0",
+        medical_history="Mild asthma, well controlled.",
+        diagnoses="Major depressive disorder, recurrent, severe; generalised anxiety disorder",
+        prior_treatments="Sertraline, escitalopram, bupropion augmentation, venlafaxine; 12 sessions of CBT",
+        failed_antidepressant_trials=4,
+        substance_use="Alcohol, 2–3 drinks a week",
+    )
+    record_eligible(
+        patient, prescriber, "Treatment-resistant depression after four adequate trials; no contraindications."
+    )
+    services.weight_record(actor=nurse, patient=patient, weight_kg="77.0", measured_on=_at(7).date())
+    # Weekly PHQ-9 from baseline 21: response (≤ 10.5) by week 6, remission (< 5) by week 12.
+    for days_ago, total in [(112, 21), (98, 18), (84, 14), (70, 10), (56, 8), (42, 6), (28, 4), (14, 3)]:
+        _record(nurse, patient, "phq9", days_ago, total)
+    for days_ago, total in [(112, 16), (84, 11), (56, 7), (28, 4)]:
+        _record(nurse, patient, "gad7", days_ago, total)
+    for days_ago, total in [(112, 38), (56, 24), (14, 15)]:
+        _record(nurse, patient, "pcl5", days_ago, total)
+    for days_ago, score in [(84, 3), (77, 4)]:
+        _record(nurse, patient, "moas", days_ago, score)
+
+
+def seed_patient_histories(users: dict[str, User], patients: dict[str, Patient]) -> dict[str, Patient]:
+    """Add the two extra patients and every patient's clinical history (skipped once present)."""
+    _upsert_patients(users, HISTORY_PATIENTS, patients)
+    prescriber, nurse = users["prescriber"], users["nurse"]
+
+    def fresh(key: str) -> Patient | None:
+        patient = patients[key]
+        return None if (patient.intakes.exists() or patient.assessments.exists()) else patient
+
+    if patient := fresh("demo"):
+        _seed_demo_patient(users, patient)
+    if patient := fresh("morgan"):
+        services.patient_update(actor=prescriber, patient=patient, conditions=["depression"], no_known_allergies=True)
+        _intake(nurse, patient, 10, bp_systolic=122, bp_diastolic=78, weight_kg="70.5")
+        _record(nurse, patient, "phq9", 10, 17)
+        # The open safety alert of the demo clinic: item 9 answered "several days".
+        _record(nurse, patient, "phq9", 2, 15, item9=1)
+    if patient := fresh("samira"):
+        services.patient_update(actor=prescriber, patient=patient, conditions=["depression", "anxiety"])
+        _intake(nurse, patient, 20, bp_systolic=118, bp_diastolic=76, weight_kg="62.0")
+        record_eligible(patient, prescriber)
+        _record(nurse, patient, "phq9", 20, 17)
+        _record(nurse, patient, "gad7", 20, 12)
+    if patient := fresh("chris"):
+        services.patient_update(actor=prescriber, patient=patient, conditions=["ptsd", "chronic_pain"])
+    if patient := fresh("lena"):
+        services.patient_update(actor=prescriber, patient=patient, conditions=["trd"])
+        _intake(nurse, patient, 200, bp_systolic=124, bp_diastolic=80, weight_kg="66.4")
+        record_eligible(patient, prescriber)
+        for days_ago, total in [(196, 19), (168, 12), (140, 8), (84, 6), (21, 7)]:
+            _record(nurse, patient, "phq9", days_ago, total)
+    if patient := fresh("dana"):
+        services.patient_update(actor=prescriber, patient=patient, conditions=["depression"])
+        _intake(nurse, patient, 5, "pregnancy", bp_systolic=116, bp_diastolic=72, weight_kg="68.0")
+        _record(nurse, patient, "phq9", 5, 16)
+        services.eligibility_decide(
+            actor=prescriber,
+            patient=patient,
+            decision="not_eligible",
+            rationale="Pregnant (absolute contraindication). Reassess after delivery and breastfeeding.",
         )
-        patients[f"{first.lower()}"] = patient
-    team = [users["prescriber"], users["nurse"], users["therapist"]]
-    for patient in patients.values():
-        for clinician in team:
-            CareTeamMembership.objects.get_or_create(
-                patient=patient,
-                clinician=clinician,
-                active=True,
-                defaults={"is_lead": clinician == users["prescriber"]},
-            )
+    if patient := fresh("eli"):
+        services.patient_update(actor=prescriber, patient=patient, conditions=["trd", "sud"])
+        _intake(nurse, patient, 300, "substance_use_history", bp_systolic=130, bp_diastolic=84, weight_kg="85.0")
+        for days_ago, total in [(295, 20), (260, 13), (230, 9), (200, 8)]:
+            _record(nurse, patient, "phq9", days_ago, total)
     return patients

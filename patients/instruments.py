@@ -28,6 +28,12 @@ SAFETY_FLAGS = ("suicidal_ideation", "suicide_risk")
 
 PCL5_DEFAULT_CUTPOINT = 33
 
+FLAG_LABELS = {
+    "suicidal_ideation": "Suicidal ideation",
+    "suicide_risk": "Suicide risk",
+    "dsm5_pattern": "DSM-5 PTSD pattern",
+}
+
 
 @dataclass(frozen=True)
 class Option:

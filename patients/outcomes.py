@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from django.utils import timezone
-
+from .clock import clinic_date
 from .instruments import REGISTRY, Instrument, get_instrument
 from .models import Assessment, Patient
 
@@ -144,7 +143,7 @@ def outcome_chart_data(series_by_code: dict[str, OutcomeSeries]) -> dict[str, An
             "points": [
                 {
                     "x": int(p.at.timestamp() * 1000),
-                    "date": timezone.localtime(p.at).strftime("%Y-%m-%d"),
+                    "date": clinic_date(p.at).isoformat(),
                     "y": p.total,
                     "severity": instrument.band_label(p.severity),
                     "baseline": p.is_baseline,
@@ -207,10 +206,12 @@ def outcome_chart_svg(
     t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
     span = (t1 - t0) or 1.0
 
+    inset = 8  # keeps the first and last markers inside the axes
+
     def x_of(ts: float) -> float:
         if len(times) == 1:
             return left + plot_w / 2
-        return left + (ts - t0) / span * plot_w
+        return left + inset + (ts - t0) / span * (plot_w - 2 * inset)
 
     title = f"{inst.short_name} over time"
     out = [
@@ -269,7 +270,7 @@ def outcome_chart_svg(
             colour, radius = COLOURS["response"], 5
         else:
             colour, radius = COLOURS["point"], 3.5
-        label = f"{timezone.localtime(point.at):%Y-%m-%d}: {point.total} ({inst.band_label(point.severity)})"
+        label = f"{clinic_date(point.at):%Y-%m-%d}: {point.total} ({inst.band_label(point.severity)})"
         out.append(
             f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{radius}" fill="{colour}" stroke="#ffffff" stroke-width="1">'
             f"<title>{escape(label)}</title></circle>"
@@ -280,7 +281,7 @@ def outcome_chart_svg(
         label_points.insert(1, series.points[len(series.points) // 2])
     seen: set[str] = set()
     for point in label_points:
-        text = f"{timezone.localtime(point.at):%Y-%m-%d}"
+        text = f"{clinic_date(point.at):%Y-%m-%d}"
         if text in seen:
             continue
         seen.add(text)

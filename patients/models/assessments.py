@@ -74,6 +74,13 @@ class Assessment(BaseModel):
     def severity_label(self) -> str:
         return self.instrument_def.band_label(self.severity)
 
+    @property
+    def flag_badges(self) -> list[tuple[str, bool]]:
+        """(label, is_safety_alert) per flag, for templates."""
+        from patients.instruments import FLAG_LABELS, SAFETY_FLAGS
+
+        return [(FLAG_LABELS.get(f, f), f in SAFETY_FLAGS) for f in self.flags]
+
 
 class SafetyFlag(BaseModel):
     """A clinician alert raised by an answer (PHQ-9 item 9, C-SSRS moderate/high risk).

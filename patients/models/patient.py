@@ -7,6 +7,7 @@ flagged (interacting medication classes) and dated (weights feed mg/kg dosing).
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
@@ -119,7 +120,7 @@ class Patient(BaseModel):
 
     @property
     def age(self) -> int:
-        today = timezone.localdate()
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE))
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 

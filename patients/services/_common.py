@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
+from ..clock import clinic_date
 from ..models import Patient
 from ..selectors import user_is_on_care_team
 
@@ -54,7 +55,7 @@ def check_moment(value: Any, *, field: str, label: str, not_before: dt.date | No
         raise ValidationFailed(f"{label} needs a time zone (ISO 8601 with an offset, e.g. …Z).", field=field)
     if value > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationFailed(f"{label} cannot be in the future.", field=field)
-    if not_before and timezone.localdate(value) < not_before:
+    if not_before and clinic_date(value) < not_before:
         raise ValidationFailed(f"{label} cannot be before {not_before:%Y-%m-%d}.", field=field)
     return value
 

@@ -14,6 +14,7 @@ from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, ValidationFailed
 
 from .. import contraindications as checklists
+from ..clock import clinic_date
 from ..models import EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
 from ._common import check_moment, check_number, require_care_team, require_prescriber_on_team, require_text
 from .assessments import assessment_record
@@ -139,7 +140,7 @@ def intake_record(
     )
     if weight is not None:
         WeightMeasurement.objects.create(
-            patient=patient, measured_on=timezone.localdate(assessed_at), weight_kg=weight, recorded_by=actor
+            patient=patient, measured_on=clinic_date(assessed_at), weight_kg=weight, recorded_by=actor
         )
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if height is not None and locked.height_cm != height:
@@ -185,7 +186,7 @@ def eligibility_decide(
         raise ValidationFailed("That intake belongs to another patient.", field="intake")
     elif intake.pk != latest.pk:
         raise Conflict(
-            f"A newer intake ({timezone.localtime(latest.assessed_at):%Y-%m-%d}) supersedes this one; "
+            f"A newer intake ({clinic_date(latest.assessed_at):%Y-%m-%d}) supersedes this one; "
             "decide on the latest intake.",
             field="intake",
         )
@@ -196,7 +197,7 @@ def eligibility_decide(
             names = "; ".join(item.label for item in present)
             raise AbsoluteContraindication(
                 f"“Eligible” is refused: absolute contraindications are marked present on the intake of "
-                f"{timezone.localtime(intake.assessed_at):%Y-%m-%d}: {names}.",
+                f"{clinic_date(intake.assessed_at):%Y-%m-%d}: {names}.",
                 field="decision",
                 extra={"contraindications": [item.code for item in present]},
             )

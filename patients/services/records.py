@@ -14,6 +14,7 @@ from kap_clinic.accounts.models import User
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, InvalidTransition, PermissionDeniedError, ValidationFailed
 
+from ..clock import clinic_date
 from ..medications import guess_interaction_class
 from ..models import (
     CareTeamMembership,
@@ -102,7 +103,7 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         elif name == "date_of_birth":
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                 raise ValidationFailed("Date of birth must be a date.", field=name)
-            if value > timezone.localdate():
+            if value > clinic_date():
                 raise ValidationFailed("Date of birth cannot be in the future.", field=name)
             if value.year < 1900:
                 raise ValidationFailed("Date of birth cannot be before 1900.", field=name)
@@ -372,7 +373,7 @@ def medication_add(
             f"Unknown interacting class {interaction_class!r}; choose from {', '.join(InteractionClass.values)}.",
             field="interaction_class",
         )
-    if started_on and started_on > timezone.localdate():
+    if started_on and started_on > clinic_date():
         raise ValidationFailed("Start date cannot be in the future.", field="started_on")
     medication = Medication.objects.create(
         patient=patient,
@@ -423,8 +424,8 @@ def weight_record(
     weight = check_number(weight_kg, field="weight_kg", label="Weight", low=20, high=400, unit=" kg", decimal=True)
     if weight is None:
         raise ValidationFailed("Weight is required.", field="weight_kg")
-    measured_on = measured_on or timezone.localdate()
-    if measured_on > timezone.localdate():
+    measured_on = measured_on or clinic_date()
+    if measured_on > clinic_date():
         raise ValidationFailed("The measurement date cannot be in the future.", field="measured_on")
     row = WeightMeasurement.objects.create(
         patient=patient, measured_on=measured_on, weight_kg=weight.quantize(Decimal("0.1")), recorded_by=actor

@@ -61,7 +61,7 @@
         animation: false, maintainAspectRatio: false, parsing: true,
         scales: {
           x: { type: "linear", min: x0, max: x1, ticks: { maxTicksLimit: 8, callback: function (v) { return new Date(v).toISOString().slice(0, 10); } } },
-          y: { min: 0, max: series.max, title: { display: true, text: series.label + " total" } }
+          y: { min: 0, max: series.max, ticks: { includeBounds: false }, title: { display: true, text: series.label + " total" } }
         },
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 14 } },

@@ -259,3 +259,13 @@ def test_weights_are_dated_and_the_latest_on_a_day_is_used(personas) -> None:
     assert exc.value.field == "weight_kg"
     with pytest.raises(PermissionDeniedError):
         services.weight_record(actor=personas.admin, patient=patient, weight_kg=70)
+
+
+def test_a_weight_recorded_late_in_the_evening_is_dated_in_the_clinic_zone(personas, settings) -> None:
+    import time_machine
+
+    settings.CLINIC_TIME_ZONE = "America/New_York"
+    # 03:30 UTC on the morning US clocks spring forward is still the previous evening in New York.
+    with time_machine.travel(dt.datetime(2026, 3, 8, 3, 30, tzinfo=dt.UTC), tick=False):
+        row = services.weight_record(actor=personas.nurse, patient=personas.demo_patient, weight_kg=70)
+    assert row.measured_on == dt.date(2026, 3, 7)

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from consent.demo import seed_consent
 from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
-from patients.demo import seed_patients
+from patients.demo import seed_patient_histories, seed_patients
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = seed_users()
             patients = seed_patients(users)
+            seed_patient_histories(users, patients)
             seed_consent(users, patients)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password {DEMO_PASSWORD}):"))
         for spec in PERSONAS.values():

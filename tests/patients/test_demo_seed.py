@@ -1,0 +1,69 @@
+"""The demo clinic's patients: every status, response and remission, one open alert, one contraindication."""
+
+from __future__ import annotations
+
+import pytest
+
+from kap_clinic.accounts.demo import seed_users
+from patients import selectors
+from patients.demo import seed_patient_histories, seed_patients
+from patients.models import Assessment, IntakeAssessment, Patient, SafetyFlag
+from patients.outcomes import outcome_series
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_clinic():
+    users = seed_users()
+    patients = seed_patients(users)
+    seed_patient_histories(users, patients)
+    return users, patients
+
+
+def test_the_demo_clinic_has_a_patient_at_every_status(demo_clinic) -> None:
+    assert set(Patient.objects.values_list("status", flat=True)) == set(Patient.Status.values)
+
+
+def test_the_demo_patient_shows_response_then_remission(demo_clinic) -> None:
+    _, patients = demo_clinic
+    phq9 = outcome_series(patients["demo"], "phq9")
+    assert phq9.baseline.total == 21
+    assert phq9.first_response.at < phq9.first_remission.at
+    assert phq9.status == "remission"
+    gad7 = outcome_series(patients["demo"], "gad7")
+    assert gad7.first_response and gad7.first_remission
+    assert outcome_series(patients["demo"], "pcl5").first_response
+    assert selectors.eligibility_is_current(patients["demo"])
+
+
+def test_there_is_exactly_one_open_safety_alert(demo_clinic) -> None:
+    flag = SafetyFlag.objects.get(acknowledged_at__isnull=True)
+    assert flag.patient.legal_last_name == "Reyes"
+    users, _ = demo_clinic
+    assert list(selectors.safety_flags_open_for_user(users["prescriber"])) == [flag]
+
+
+def test_one_patient_is_not_eligible_because_of_an_absolute_contraindication(demo_clinic) -> None:
+    _, patients = demo_clinic
+    dana = patients["dana"]
+    intake = selectors.latest_intake(dana)
+    assert intake.contraindications["pregnancy"] is True
+    assert dana.status == Patient.Status.NOT_ELIGIBLE
+    assert not selectors.eligibility_is_current(dana)
+
+
+def test_seeding_twice_adds_nothing(demo_clinic) -> None:
+    users, _ = demo_clinic
+    before = (Patient.objects.count(), Assessment.objects.count(), IntakeAssessment.objects.count())
+    patients = seed_patients(users)
+    seed_patient_histories(users, patients)
+    assert (Patient.objects.count(), Assessment.objects.count(), IntakeAssessment.objects.count()) == before
+
+
+def test_seed_demo_runs_end_to_end(db) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    assert Patient.objects.filter(status=Patient.Status.DISCHARGED).exists()
