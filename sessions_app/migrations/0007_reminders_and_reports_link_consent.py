@@ -6,35 +6,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consent', '0003_signed_rows_immutable_triggers'),
-        ('patients', '0002_patient_record_intake_eligibility_assessments'),
-        ('sessions_app', '0006_reminders_and_generated_reports'),
+        ("consent", "0003_signed_rows_immutable_triggers"),
+        ("patients", "0002_patient_record_intake_eligibility_assessments"),
+        ("sessions_app", "0006_reminders_and_generated_reports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generatedreport',
-            name='consent_record',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consent.consentrecord'),
+            model_name="generatedreport",
+            name="consent_record",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="consent.consentrecord",
+            ),
         ),
         migrations.AddField(
-            model_name='reminder',
-            name='signing_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consent.signingrequest'),
+            model_name="reminder",
+            name="signing_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="consent.signingrequest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='generatedreport',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'consent'), _negated=True), ('consent_record__isnull', False), _connector='OR'), name='report_consent_has_record'),
+            model_name="generatedreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "consent"), _negated=True), ("consent_record__isnull", False), _connector="OR"
+                ),
+                name="report_consent_has_record",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.UniqueConstraint(condition=models.Q(('signing_request__isnull', False)), fields=('signing_request', 'kind', 'channel', 'offset_minutes'), name='reminder_once_per_request_slot'),
+            model_name="reminder",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("signing_request__isnull", False)),
+                fields=("signing_request", "kind", "channel", "offset_minutes"),
+                name="reminder_once_per_request_slot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reminder',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'consent'), ('session__isnull', True), ('signing_request__isnull', False)), models.Q(models.Q(('kind', 'consent'), _negated=True), ('session__isnull', False), ('signing_request__isnull', True)), _connector='OR'), name='reminder_about_one_thing'),
+            model_name="reminder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "consent"), ("session__isnull", True), ("signing_request__isnull", False)),
+                    models.Q(
+                        models.Q(("kind", "consent"), _negated=True),
+                        ("session__isnull", False),
+                        ("signing_request__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="reminder_about_one_thing",
+            ),
         ),
     ]
