@@ -191,8 +191,6 @@ class DosingPage:
 
 def dosing_page(dosing: DosingRecord, *, at: dt.datetime | None = None) -> DosingPage:
     """Everything for the dosing page: record, vitals, doses, overrides, checks, discharge, lots."""
-    from patients.selectors import latest_weight
-
     state = dosing_services.load_state(dosing, at=at)
     discharge = Discharge.objects.filter(dosing=dosing).select_related("discharged_by").first()
     observations = list(Observation.objects.filter(dosing=dosing).select_related("recorded_by"))
@@ -216,7 +214,7 @@ def dosing_page(dosing: DosingRecord, *, at: dt.datetime | None = None) -> Dosin
         earliest_discharge=dosing_services.earliest_discharge(state),
         minimum_observation=dosing_services.minimum_observation_minutes(state.dosing, state.settings),
         dose_range=dosing_services.dose_range(state.dosing, state.settings),
-        latest_weight=latest_weight(state.dosing.patient, on=today),
+        latest_weight=state.weight_on(today),
     )
     if state.dosing.is_esketamine:
         page.rems = rems_summary(state)

@@ -132,6 +132,16 @@ class GateOverride(NoDeleteModel):
         return f"{self.get_kind_display()} ({self.at:%H:%M})"
 
 
+ALERT_LABELS = {
+    "sbp_high": "Systolic BP high",
+    "dbp_high": "Diastolic BP high",
+    "hr_high": "Heart rate high",
+    "hr_low": "Heart rate low",
+    "spo2_low": "SpO2 low",
+    "rr_low": "Respiratory rate low",
+}
+
+
 class VitalsReading(NoDeleteModel):
     """One set of vitals, timestamped by the server when entered.
 
@@ -195,6 +205,10 @@ class VitalsReading(NoDeleteModel):
     @property
     def bp(self) -> str:
         return f"{self.systolic}/{self.diastolic}" if self.systolic is not None else "—"
+
+    @property
+    def alert_labels(self) -> list[str]:
+        return [ALERT_LABELS.get(code, code) for code in self.alerts]
 
     @property
     def alert_open(self) -> bool:

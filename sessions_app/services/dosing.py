@@ -83,14 +83,6 @@ CONSENT_LABEL = {
     Medication.RACEMIC_KETAMINE: "KAP treatment consent",
     Medication.ESKETAMINE: "esketamine treatment consent",
 }
-ALERT_LABELS = {
-    "sbp_high": "Systolic BP high",
-    "dbp_high": "Diastolic BP high",
-    "hr_high": "Heart rate high",
-    "hr_low": "Heart rate low",
-    "spo2_low": "SpO2 low",
-    "rr_low": "Respiratory rate low",
-}
 VITAL_FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
 
 
@@ -158,6 +150,7 @@ class DosingState:
     overrides: list[GateOverride]
     at: dt.datetime
     devices: list[EsketamineDevice] = field(default_factory=list)
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def live_vitals(self) -> list[VitalsReading]:
@@ -182,13 +175,22 @@ class DosingState:
     def open_alerts(self) -> list[VitalsReading]:
         return [v for v in self.vitals if v.alert_open]
 
+    def weight_on(self, day: dt.date) -> Any:
+        """The latest weight on or before ``day`` (read once per state)."""
+        key = ("weight", day)
+        if key not in self.memo:
+            self.memo[key] = patient_selectors.latest_weight(self.dosing.patient, on=day)
+        return self.memo[key]
+
 
 def load_state(dosing: DosingRecord, *, at: dt.datetime | None = None, lock: bool = False) -> DosingState:
     """The record with its vitals, doses (with lots and devices) and overrides: five queries."""
     if lock:
         dosing = DosingRecord.objects.select_for_update().get(pk=dosing.pk)
     dosing = (
-        DosingRecord.objects.select_related("session", "patient", "responsible_clinician", "signed_by")
+        DosingRecord.objects.select_related(
+            "session", "session__room", "patient", "responsible_clinician", "signed_by"
+        )
         .filter(pk=dosing.pk)
         .get()
     )
@@ -369,7 +371,7 @@ def predose_checks(state: DosingState, *, at: dt.datetime | None = None) -> list
         )
     )
     day = clock.to_local(at).date()
-    weight = patient_selectors.latest_weight(patient, on=day)
+    weight = state.weight_on(day)
     fresh = weight is not None and (day - weight.measured_on).days <= s.weight_max_age_days
     if weight is None:
         weight_detail = "No weight recorded."
