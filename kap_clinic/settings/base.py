@@ -105,6 +105,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "kap_clinic.common.tasks.clear_expired_sessions_task",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    # Reminders are rows: this sends what is due, plans consent reminders, and re-hands report
+    # jobs the broker lost (sessions_app/services/jobs.py). Exactly one beat must run.
+    "jobs-sweep": {
+        "task": "sessions_app.tasks.jobs_sweep_task",
+        "schedule": crontab(),  # every minute
+    },
 }
 
 if REDIS_URL:
@@ -226,6 +232,58 @@ except Exception as exc:
     raise ImproperlyConfigured(f"Environment variable EMAIL_URL is malformed: {exc}") from exc
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="KAP Clinic <no-reply@kap-clinic.invalid>")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+
+# --- Reminders (sessions_app/services/reminders.py) ---------------------------------------
+def _minutes(name: str, text: str) -> int:
+    """ "48h", "90m", "2d" → minutes; anything else stops start-up naming the variable."""
+    value = text.strip().lower()
+    units = {"m": 1, "h": 60, "d": 1440}
+    if len(value) < 2 or value[-1] not in units or not value[:-1].isdigit() or int(value[:-1]) <= 0:
+        raise ImproperlyConfigured(f"Environment variable {name} has {text!r}: use a positive number with m, h or d")
+    return int(value[:-1]) * units[value[-1]]
+
+
+def _quiet_hours(text: str) -> tuple[str, str] | None:
+    if not text.strip():
+        return None
+    try:
+        start, end = (part.strip() for part in text.split("-"))
+        for part in (start, end):
+            hours, minutes = part.split(":")
+            if not (0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+                raise ValueError(part)
+    except ValueError:
+        raise ImproperlyConfigured("Environment variable REMINDER_QUIET_HOURS must look like 21:00-08:00") from None
+    return start, end
+
+
+# Appointment reminders go this long before each session, by each channel the patient chose.
+REMINDER_OFFSETS = sorted(
+    {_minutes("REMINDER_OFFSETS", v) for v in env_value("REMINDER_OFFSETS", env.list, ["48h", "2h"])}, reverse=True
+)
+# The questionnaire-due reminder before a dosing session without a PHQ-9 in the past 7 days.
+REMINDER_QUESTIONNAIRE_OFFSET = _minutes(
+    "REMINDER_QUESTIONNAIRE_OFFSET", env("REMINDER_QUESTIONNAIRE_OFFSET", default="72h")
+)
+# A signing request still unsigned after 2 days is reminded, then every 3 days, at most 3 times.
+REMINDER_CONSENT_FIRST = _minutes("REMINDER_CONSENT_FIRST", env("REMINDER_CONSENT_FIRST", default="2d"))
+REMINDER_CONSENT_EVERY = _minutes("REMINDER_CONSENT_EVERY", env("REMINDER_CONSENT_EVERY", default="3d"))
+REMINDER_CONSENT_MAX = env_value("REMINDER_CONSENT_MAX", env.int, 3)
+# SMS is not sent between these clinic-local times (it waits for the end); empty = no quiet hours.
+REMINDER_QUIET_HOURS = _quiet_hours(env("REMINDER_QUIET_HOURS", default="21:00-08:00"))
+# Transient failures are retried with backoff this many times in all, then the reminder is failed.
+REMINDER_MAX_ATTEMPTS = env_value("REMINDER_MAX_ATTEMPTS", env.int, 5)
+# The name messages are signed with; set a neutral one if the clinic's name says too much.
+REMINDER_SENDER_NAME = env("REMINDER_SENDER_NAME", default=CLINIC_NAME)
+# SMS: a generic HTTP provider (POST JSON to SMS_URL with a bearer SMS_TOKEN), else the console.
+SMS_URL = env("SMS_URL", default="")
+SMS_TOKEN = env("SMS_TOKEN", default="")
+SMS_BACKEND = env(
+    "SMS_BACKEND",
+    default="sessions_app.messaging.sms.HttpSmsBackend" if SMS_URL else "sessions_app.messaging.sms.ConsoleSmsBackend",
+)
+SMS_TIMEOUT_SECONDS = 10
 
 # --- REST framework -----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,39 @@
+"""Background jobs of sessions_app. IDs only in messages; each task calls services; all are safe
+to run twice (claims are conditional UPDATEs on the rows, which are the source of truth).
+
+- ``jobs_sweep_task`` (beat, every minute): plans consent reminders, recovers claims of dead
+  workers, sends due reminders, and hands report jobs the broker lost back to it.
+- ``reminder_send_task``: send one reminder now (an admin's resend).
+- ``report_render_task``: render one report.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="sessions_app.tasks.jobs_sweep_task", acks_late=True)
+def jobs_sweep_task() -> dict:
+    from .services import reminders, reports
+
+    result: dict = {
+        "consent_planned": reminders.reminders_plan_consent(),
+        "recovered": reminders.reminders_recover_stale(),
+    }
+    result["reminders"] = reminders.reminders_send_due()
+    result["reports"] = reports.reports_relay()
+    return result
+
+
+@shared_task(name="sessions_app.tasks.reminder_send_task", acks_late=True)
+def reminder_send_task(reminder_id: int) -> str:
+    from .services.reminders import reminder_deliver
+
+    return reminder_deliver(reminder_id).outcome
+
+
+@shared_task(name="sessions_app.tasks.report_render_task", acks_late=True)
+def report_render_task(report_id: int) -> str:
+    from .services.reports import report_render
+
+    return report_render(report_id=report_id)
