@@ -125,8 +125,9 @@ def consent_sign(request: HttpRequest, public_id: str) -> HttpResponse:
     """Read and sign. The rules (and every error message) are in services.consent_sign."""
     signing_request = selectors.signing_request_get_for(user=request.user, public_id=public_id)
     status = signing_request.status
-    if status != SigningRequest.Status.PENDING:
+    if status != SigningRequest.Status.PENDING and request.method == "GET":
         return _dead_link(request, status)
+    # A POST always reaches the service, so a second submit gets its 409 and its message.
     document = signing_request.document
     patient = signing_request.patient
     ersd = None

@@ -72,14 +72,14 @@ def forward(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     statements = _pg_forward() if vendor == "postgresql" else _sqlite_forward() if vendor == "sqlite" else []
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def reverse(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     statements = _pg_reverse() if vendor == "postgresql" else _sqlite_reverse() if vendor == "sqlite" else []
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):

@@ -124,7 +124,7 @@ def consent_document_publish(*, actor: User, document: ConsentDocument) -> Conse
     from .requests import create_signing_request
 
     require_admin(actor)
-    document = ConsentDocument.objects.select_for_update().select_related("kind").get(pk=document.pk)
+    document = ConsentDocument.objects.select_for_update(of=("self",)).select_related("kind").get(pk=document.pk)
     if document.is_published:
         raise Conflict("This version is already published.")
     _clean(title=document.title, body=document.body, effective_date=document.effective_date)

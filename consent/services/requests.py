@@ -77,7 +77,7 @@ def patient_portal_invite(*, actor: User, patient: Patient) -> PortalInvitation:
     email belongs to another account) and Conflict when the patient already has a password.
     """
     require_staff_for(actor, patient)
-    patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+    patient = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
     if patient.user_id is not None and patient.user.has_usable_password():
         raise Conflict("This patient already has a portal account; they can use 'Forgot password'.")
     user = _ensure_portal_user(actor=actor, patient=patient)
@@ -115,7 +115,9 @@ def portal_invitation_accept(*, token: str, password: str, password2: str) -> Us
     invitation = selectors.portal_invitation_by_token(token)
     if invitation is None:
         raise Conflict("This link is not valid.", field="token")
-    invitation = PortalInvitation.objects.select_for_update().select_related("user", "patient").get(pk=invitation.pk)
+    invitation = (
+        PortalInvitation.objects.select_for_update(of=("self",)).select_related("user", "patient").get(pk=invitation.pk)
+    )
     if not invitation.is_usable() or invitation.user.has_usable_password() or not invitation.user.is_active:
         raise Conflict("This link has already been used or has expired.", field="token")
     _set_first_password(user=invitation.user, password=password, password2=password2)
@@ -217,7 +219,7 @@ def consent_request_signature(*, actor: User, patient: Patient, kind: ConsentKin
     document = selectors.document_current(kind)
     if document is None:
         raise ValidationFailed(f"No published version of '{kind.name}' exists yet.", field="kind")
-    patient = Patient.objects.select_for_update().select_related("user").get(pk=patient.pk)
+    patient = Patient.objects.select_for_update(of=("self",)).select_related("user").get(pk=patient.pk)
     if not patient.email:
         raise ValidationFailed("The patient has no email address on record; add one first.", field="email")
     if selectors.electronic_records_withdrawn(patient=patient):

@@ -96,7 +96,7 @@ def consent_sign(
     so exactly one record is written and the other submit gets the Conflict.
     """
     locked = (
-        SigningRequest.objects.select_for_update()
+        SigningRequest.objects.select_for_update(of=("self",))
         .select_related("document", "document__kind", "patient", "patient__user")
         .filter(pk=request.pk)
         .first()
@@ -191,7 +191,7 @@ def consent_countersign(*, actor: User, record: ConsentRecord, ip: str | None = 
 
     Side effects: the countersignature row, an audit event and a countersigned PDF snapshot.
     """
-    record = ConsentRecord.objects.select_for_update().select_related("patient", "kind").get(pk=record.pk)
+    record = ConsentRecord.objects.select_for_update(of=("self",)).select_related("patient", "kind").get(pk=record.pk)
     require_care_team_clinician(actor, record.patient)
     if ConsentRevocation.objects.filter(record=record).exists():
         raise Conflict("This consent was revoked; it cannot be countersigned.")
@@ -230,7 +230,7 @@ def consent_revoke(*, actor: Any, record: ConsentRecord, reason: str = "") -> Co
     give the reason. Revoking the electronic-records consent stops electronic delivery.
     Raises Conflict when already revoked.
     """
-    record = ConsentRecord.objects.select_for_update().select_related("patient", "kind").get(pk=record.pk)
+    record = ConsentRecord.objects.select_for_update(of=("self",)).select_related("patient", "kind").get(pk=record.pk)
     patient = record.patient
     reason = (reason or "").strip()
     if is_active_user(actor) and actor.is_patient:
