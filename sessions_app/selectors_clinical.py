@@ -181,6 +181,11 @@ class DosingPage:
         return max(0, int((self.earliest_discharge - self.state.at).total_seconds() // 60 + 0.999))
 
     @property
+    def dose_range_text(self) -> str:
+        low, high, unit = self.dose_range
+        return f"{format(low.normalize(), 'f')}–{format(high.normalize(), 'f')} {unit}"
+
+    @property
     def total_dose_mg(self) -> Decimal:
         return sum((a.dose_mg for a in self.state.doses), Decimal(0))
 

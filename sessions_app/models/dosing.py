@@ -272,6 +272,11 @@ class Administration(NoDeleteModel):
         return f"{self.dose_mg} mg {self.get_route_display()} {self.started_at:%H:%M}"
 
     @property
+    def mg_per_kg_text(self) -> str:
+        """mg/kg as people write it (0.5, not 0.500)."""
+        return "" if self.mg_per_kg is None else format(self.mg_per_kg.normalize(), "f")
+
+    @property
     def unit_quantity(self):  # noqa: ANN201 - Decimal
         """What one administration takes from its lot: mg, or devices for esketamine."""
         return self.planned_devices if self.medication == Medication.ESKETAMINE else self.dose_mg
