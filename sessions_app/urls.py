@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path("setup/time-off/<uuid:public_id>/delete/", views.time_off_delete, name="time_off_delete"),
     path("feed/", views.feed_manage, name="feed_manage"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
+    path("", include("sessions_app.urls_reports")),  # reports and the operations view (issue 7)
 ]
