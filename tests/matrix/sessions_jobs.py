@@ -122,4 +122,32 @@ CASES = [
         data=lambda p: {},
     ),
     Case("sessions_app:reminder_resend", ADMIN_POST, method="post", kwargs=reminder_kwargs, data=lambda p: {}),
+    # API
+    Case("api:reports", {**STAFF_OK}, api=True),
+    Case(
+        "api:reports",
+        {**TEAM_ONLY, "prescriber": 202, "nurse": 202, "therapist": 202, "admin": 403},
+        method="post",
+        data=summary_request,
+        api=True,
+    ),
+    Case("api:report_detail", TEAM_ONLY, kwargs=report_kwargs, api=True),
+    Case("api:report_download", TEAM_ONLY, kwargs=report_kwargs, api=True),
+    Case(
+        "api:report_retry",
+        {**TEAM_ONLY, "prescriber": 202, "nurse": 403, "therapist": 403},
+        method="post",
+        kwargs=failed_report_kwargs,
+        data=lambda p: {},
+        api=True,
+    ),
+    Case("api:reminders", ADMIN_ONLY, api=True),
+    Case(
+        "api:reminder_resend",
+        {**{k: 403 for k in STAFF_OK}, "admin": 202},
+        method="post",
+        kwargs=reminder_kwargs,
+        data=lambda p: {},
+        api=True,
+    ),
 ]
