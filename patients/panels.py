@@ -10,6 +10,8 @@ from . import selectors
 from .models import Patient
 
 DASHBOARD_ALERT_LIMIT = 20
+# The header shows the newest few; the rest are one click away on the results list.
+CHART_ALERT_LIMIT = 5
 
 
 def chart_safety_flags(
@@ -18,8 +20,10 @@ def chart_safety_flags(
     """Chart header: open safety alerts, each with its acknowledge link. Hidden from practice admins."""
     if not can_see_clinical:
         return None
-    flags = list(selectors.open_safety_flags(patient))
-    return {"open_flags": flags} if flags else None
+    flags = list(selectors.open_safety_flags(patient)[: CHART_ALERT_LIMIT + 1])
+    if not flags:
+        return None
+    return {"open_flags": flags[:CHART_ALERT_LIMIT], "more_open_flags": len(flags) > CHART_ALERT_LIMIT}
 
 
 def dashboard_safety_alerts(request: HttpRequest, **page: Any) -> dict | None:

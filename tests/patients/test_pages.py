@@ -320,3 +320,13 @@ def test_the_outcome_svg_endpoint_serves_the_server_chart(personas, client_for) 
     assert b"PHQ-9 over time" in response.content
     assert client_for(personas.admin).get(url).status_code == 403
     assert client_for(personas.nurse).get(url.replace("phq9", "moas")).status_code == 404
+
+
+def test_the_chart_header_shows_the_newest_five_open_alerts_and_says_there_are_more(personas, client_for) -> None:
+    for _ in range(7):
+        services.assessment_record(
+            actor=personas.nurse, patient=personas.demo_patient, instrument="phq9", answers=[0] * 8 + [1]
+        )
+    html = client_for(personas.nurse).get(chart(personas.demo_patient)).content.decode()
+    assert html.count("safety-alert d-flex") == 5
+    assert 'data-testid="more-safety-flags"' in html
