@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -109,7 +109,7 @@ class RecordOutputSerializer(serializers.ModelSerializer):
             "pdf",
         ]
 
-    @extend_schema(exclude=True)
+    @extend_schema_field(ManifestationSerializer)
     def get_manifestation(self, obj: ConsentRecord) -> dict:
         return ManifestationSerializer(manifestation.for_record(obj)).data
 
