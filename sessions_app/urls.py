@@ -28,4 +28,5 @@ urlpatterns = [
     path("feed/", views.feed_manage, name="feed_manage"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
     path("", include("sessions_app.urls_reports")),  # reports and the operations view (issue 7)
+    path("", include("sessions_app.urls_clinical")),  # dosing, notes, controlled-substance log (issue 6)
 ]

@@ -47,6 +47,7 @@ API_TEAM_READ = {
     "patient_user": 403,
     "other_patient_user": 403,
 }
+API_AUTHOR_ONLY = {p: 404 for p in PERSONAS} | {"therapist": 200}
 API_KEEPERS = {
     "admin": 403,
     "prescriber": 200,
@@ -65,7 +66,7 @@ def _world(p):
     from django.utils import timezone
 
     from sessions_app import clock
-    from sessions_app.models.dosing import DosingRecord
+    from sessions_app.models.dosing import Administration, DosingRecord, VitalsReading
     from sessions_app.models.inventory import InventoryLot
     from sessions_app.models.notes import IntegrationRecord, PreparationRecord, PsychotherapyNote
     from sessions_app.services import inventory as inv
@@ -115,6 +116,25 @@ def _world(p):
         expires_on=timezone.localdate() + dt.timedelta(days=300),
     )
     lot = InventoryLot.objects.get(pk=lot.pk)
+    reading = VitalsReading.objects.create(
+        dosing=dosing,
+        taken_at=timezone.now(),
+        recorded_by=p.nurse,
+        phase="monitoring",
+        heart_rate=130,
+        alerts=["hr_high"],
+    )
+    dose = Administration.objects.create(
+        dosing=dosing,
+        medication="racemic_ketamine",
+        route="iv",
+        dose_mg=Decimal("35"),
+        infusion_minutes=40,
+        lot=lot,
+        ordering_prescriber=p.prescriber,
+        administered_by=p.nurse,
+        started_at=timezone.now(),
+    )
     p._clinical = {
         "dosing_session": dosing_session,
         "dosing": dosing,
@@ -123,6 +143,9 @@ def _world(p):
         "follow_up": follow_up,
         "note": note,
         "lot": lot,
+        "reading": reading,
+        "dose": dose,
+        "entry": lot.entries.get(),
     }
     return p._clinical
 
@@ -169,6 +192,30 @@ FOLLOW_UP_ANSWERS = {
     "memory_concern": "false",
     "concentration_concern": "false",
     "craving": "none",
+}
+
+
+def dosing_record(p):
+    return {"public_id": _world(p)["dosing"].public_id}
+
+
+def prep_record(p):
+    return {"public_id": _world(p)["prep"].preparation_record.public_id}
+
+
+def reading(p):
+    return {"public_id": _world(p)["reading"].public_id}
+
+
+DISCHARGE = {
+    "aldrete_activity": 2,
+    "aldrete_respiration": 2,
+    "aldrete_circulation": 2,
+    "aldrete_consciousness": 2,
+    "aldrete_spo2": 2,
+    "escort_confirmed": True,
+    "escort_name": "Sam",
+    "instructions_given": True,
 }
 
 
@@ -271,5 +318,234 @@ CASES = [
         },
         method="post",
         data=lambda p: {"key": "vitals_interval_minutes", "value": "10", "reason": "New protocol"},
+    ),
+    # --- API ----------------------------------------------------------------------------------------
+    *[
+        Case(name, API_TEAM_READ, api=True, kwargs=kw)
+        for name, kw in [
+            ("api:session_dosing", dosing_session),
+            ("api:session_preparation", prep),
+            ("api:session_integration", integration),
+            ("api:dosing_record", dosing_record),
+            ("api:dosing_vitals", dosing_record),
+            ("api:dosing_administrations", dosing_record),
+            ("api:dosing_adverse_events", dosing_record),
+        ]
+    ],
+    Case(
+        "api:session_follow_up_check",
+        {**API_TEAM_READ, "prescriber": 404, "nurse": 404, "therapist": 404},
+        api=True,
+        kwargs=follow_up,
+    ),
+    Case(
+        "api:dosing_discharge",
+        {**API_TEAM_READ, "prescriber": 404, "nurse": 404, "therapist": 404},
+        api=True,
+        kwargs=dosing_record,
+    ),
+    Case(
+        "api:session_dosing",
+        {**API_TEAM_READ, "prescriber": 409, "nurse": 409, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_session,
+        data=lambda p: {"medication": "racemic_ketamine", "route": "iv"},
+    ),
+    Case(
+        "api:session_preparation",
+        {**API_TEAM_READ, "prescriber": 403, "nurse": 403},
+        method="put",
+        api=True,
+        kwargs=prep,
+        data=lambda p: {"intentions": "Calm", "readiness": "ready"},
+    ),
+    Case(
+        "api:session_integration",
+        {**API_TEAM_READ, "prescriber": 403, "nurse": 403},
+        method="put",
+        api=True,
+        kwargs=integration,
+        data=lambda p: {"experience": "Felt held"},
+    ),
+    Case(
+        "api:session_follow_up_check",
+        {**API_TEAM_READ, "prescriber": 201, "nurse": 201, "therapist": 201},
+        method="post",
+        api=True,
+        kwargs=follow_up,
+        data=lambda p: FOLLOW_UP_ANSWERS,
+    ),
+    Case("api:dosing_check_in", API_TEAM_READ, method="post", api=True, kwargs=dosing_record, data=lambda p: {}),
+    Case(
+        "api:dosing_confirmations",
+        {**API_TEAM_READ, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {"item": "fasting"},
+    ),
+    Case(
+        "api:dosing_vitals",
+        {**API_TEAM_READ, "prescriber": 201, "nurse": 201, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {"heart_rate": 70},
+    ),
+    Case(
+        "api:dosing_bp_decisions",
+        {**API_TEAM_READ, "prescriber": 409, "nurse": 403, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {"decision": "acknowledge"},
+    ),
+    Case(
+        "api:dosing_administrations",
+        {**API_TEAM_READ, "prescriber": 409, "nurse": 409, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {
+            "dose_mg": "35",
+            "lot": str(_world(p)["lot"].public_id),
+            "ordering_prescriber": str(p.prescriber.public_id),
+            "infusion_minutes": 40,
+        },
+    ),
+    Case(
+        "api:dosing_observations",
+        {**API_TEAM_READ, "prescriber": 201, "nurse": 201, "therapist": 201},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {"moaas": 5},
+    ),
+    Case(
+        "api:dosing_adverse_events",
+        {**API_TEAM_READ, "prescriber": 201, "nurse": 201, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {"code": "nausea", "severity": "mild", "intervention": "none"},
+    ),
+    Case(
+        "api:dosing_discharge",
+        {**API_TEAM_READ, "prescriber": 409, "nurse": 409, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: DISCHARGE,
+    ),
+    Case(
+        "api:vitals_acknowledge",
+        {**API_TEAM_READ, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=reading,
+        data=lambda p: {"note": "seen"},
+    ),
+    Case(
+        "api:vitals_void",
+        {**API_TEAM_READ, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=reading,
+        data=lambda p: {"reason": "typo"},
+    ),
+    Case(
+        "api:administration_action",
+        {**API_TEAM_READ, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=lambda p: {"public_id": _world(p)["dose"].public_id, "action": "end"},
+        data=lambda p: {},
+    ),
+    Case(
+        "api:clinical_record_sign",
+        {**API_TEAM_READ, "prescriber": 400, "nurse": 403, "therapist": 403},
+        method="post",
+        api=True,
+        kwargs=lambda p: {"kind": "dosing", **dosing_record(p)},
+        data=lambda p: {"password": "not-the-password"},
+    ),
+    Case(
+        "api:clinical_record_addenda", API_TEAM_READ, api=True, kwargs=lambda p: {"kind": "dosing", **dosing_record(p)}
+    ),
+    Case(
+        "api:clinical_record_addenda",
+        {**API_TEAM_READ, "prescriber": 201, "nurse": 201, "therapist": 201},
+        method="post",
+        api=True,
+        kwargs=lambda p: {"kind": "preparation", **prep_record(p)},
+        data=lambda p: {"reason": "Late entry", "body": "Added later."},
+    ),
+    Case("api:psychotherapy_notes", {**API_TEAM_READ, "outsider": 200}, api=True),
+    Case(
+        "api:psychotherapy_notes",
+        {**API_TEAM_READ, "prescriber": 403, "nurse": 403, "therapist": 201},
+        method="post",
+        api=True,
+        data=lambda p: {"patient": str(patient(p)["patient_id"]), "body": "Process"},
+    ),
+    Case("api:psychotherapy_note", API_AUTHOR_ONLY, api=True, kwargs=note),
+    Case(
+        "api:psychotherapy_note",
+        API_AUTHOR_ONLY,
+        method="patch",
+        api=True,
+        kwargs=note,
+        data=lambda p: {"body": "Changed"},
+    ),
+    Case(
+        "api:psychotherapy_note_action",
+        {**API_AUTHOR_ONLY, "therapist": 400},
+        method="post",
+        api=True,
+        kwargs=lambda p: {**note(p), "action": "sign"},
+        data=lambda p: {"password": "not-the-password"},
+    ),
+    Case("api:inventory_lots", API_KEEPERS, api=True),
+    Case(
+        "api:inventory_lots",
+        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
+        method="post",
+        api=True,
+        data=lambda p: {
+            "product": "ketamine_vial",
+            "lot_number": "API-1",
+            "concentration": "50 mg/mL",
+            "supplier": "Acme",
+            "invoice_number": "I-2",
+            "quantity": "100",
+            "expires_on": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
+        },
+    ),
+    Case("api:inventory_lot", API_KEEPERS, api=True, kwargs=lot),
+    Case(
+        "api:inventory_lot_action",
+        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
+        method="post",
+        api=True,
+        kwargs=lambda p: {**lot(p), "action": "counts"},
+        data=lambda p: {"counted_quantity": "500"},
+    ),
+    Case(
+        "api:inventory_entry_void",
+        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
+        method="post",
+        api=True,
+        kwargs=lambda p: {"public_id": _world(p)["entry"].public_id},
+        data=lambda p: {"reason": "Entered twice"},
+    ),
+    Case("api:inventory_reconciliation", API_KEEPERS, api=True),
+    Case("api:clinical_settings", {**API_KEEPERS, "admin": 200, "therapist": 200}, api=True),
+    Case(
+        "api:clinical_settings",
+        {**API_KEEPERS, "prescriber": 201, "nurse": 403, "outsider": 201},
+        method="post",
+        api=True,
+        data=lambda p: {"key": "vitals_interval_minutes", "value": "10", "reason": "New"},
     ),
 ]
