@@ -9,15 +9,18 @@
   var pad = new SignaturePad(canvas, { minWidth: 0.8, maxWidth: 2.6, penColor: "#1b2a4a" });
 
   // Size the backing store to the displayed size × device pixel ratio, so strokes are sharp and
-  // land under the pointer. Resizing clears the pad (its pixels would be stretched otherwise).
+  // land under the pointer. Changing the canvas size wipes its pixels, so the strokes are kept as
+  // points and redrawn (a scrollbar appearing or a tablet rotating must not erase a signature).
   function resize() {
     var ratio = Math.max(window.devicePixelRatio || 1, 1);
     var width = canvas.offsetWidth, height = canvas.offsetHeight;
     if (canvas.width === Math.round(width * ratio) && canvas.height === Math.round(height * ratio)) { return; }
+    var strokes = pad.toData();
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
     canvas.getContext("2d").scale(ratio, ratio);
     pad.clear();
+    if (strokes.length) { pad.fromData(strokes); }
   }
   window.addEventListener("resize", resize);
   resize();
