@@ -24,3 +24,14 @@ class SessionsAppConfig(AppConfig):
         register(
             "portal_home", Panel("appointments", "sessions_app/partials/_portal_panel.html", panels.portal_upcoming, 10)
         )
+        # Clinical records (issue 6): dosing today and unsigned records; the treatment record on the chart.
+        from . import admin_clinical, panels_clinical  # noqa: F401
+
+        register(
+            "dashboard",
+            Panel("clinical", "sessions_app/clinical/partials/_dashboard_panel.html", panels_clinical.dashboard, 15),
+        )
+        register(
+            "chart_main",
+            Panel("clinical", "sessions_app/clinical/partials/_chart_panel.html", panels_clinical.chart, 25),
+        )

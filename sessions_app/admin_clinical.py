@@ -1,0 +1,83 @@
+"""Django admin for clinical records: read-mostly, and never a way around the rules.
+
+A signed record cannot be changed (no change permission; the database refuses anyway), nothing
+is ever deleted, and writes that carry clinical rules (doses, vitals, the controlled-substance
+log) are not offered here at all: they go through the services. Psychotherapy notes are not
+registered: only their author reads them, in the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from .models.dosing import DosingRecord
+from .models.inventory import InventoryEntry, InventoryLot
+from .models.notes import IntegrationRecord, PreparationRecord
+
+
+class SignedRecordAdmin(admin.ModelAdmin):
+    readonly_fields = ("public_id", "patient", "session", "signed_at", "signed_by", "created_at", "updated_at")
+    list_display = ("__str__", "patient", "signed_at")
+    list_filter = ("signed_at",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        if obj is not None and obj.signed_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(DosingRecord)
+class DosingRecordAdmin(SignedRecordAdmin):
+    fields = (
+        "public_id",
+        "session",
+        "patient",
+        "medication",
+        "route",
+        "escort_name",
+        "escort_phone",
+        "signed_at",
+        "signed_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = (*SignedRecordAdmin.readonly_fields, "medication", "route")
+
+
+@admin.register(PreparationRecord)
+class PreparationRecordAdmin(SignedRecordAdmin):
+    fields = ("public_id", "session", "patient", "readiness", "signed_at", "signed_by", "created_at", "updated_at")
+
+
+@admin.register(IntegrationRecord)
+class IntegrationRecordAdmin(SignedRecordAdmin):
+    fields = ("public_id", "session", "patient", "signed_at", "signed_by", "created_at", "updated_at")
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(InventoryLot)
+class InventoryLotAdmin(ViewOnlyAdmin):
+    list_display = ("lot_number", "product", "balance", "expires_on", "voided_at")
+
+
+@admin.register(InventoryEntry)
+class InventoryEntryAdmin(ViewOnlyAdmin):
+    list_display = ("occurred_at", "lot", "kind", "quantity", "balance_after", "voided_at")
