@@ -172,3 +172,16 @@ def test_the_pdf_renderer_fetches_nothing_from_the_network_or_disk(monkeypatch) 
     text, _ = pdf_text(data)
     assert "ok" in text
     assert not [u for u in opened if not u.startswith("data:")]
+
+
+def test_the_verify_consents_command_flags_exactly_the_altered_record(personas, signed_record, capsys) -> None:
+    from django.core.management import CommandError, call_command
+
+    call_command("verify_consents")
+    assert "all intact" in capsys.readouterr().out
+    pdf = signed_record.pdfs.get()
+    with open(pdf.file.path, "ab") as handle:
+        handle.write(b"%tampered")
+    with pytest.raises(CommandError, match="1 of 2"):
+        call_command("verify_consents")
+    assert str(signed_record.public_id) in capsys.readouterr().err
