@@ -115,11 +115,21 @@ def test_two_concurrent_api_bookings_of_one_slot_give_one_201_and_one_409_naming
 
 
 @postgres_only
-def test_two_concurrent_bookings_from_the_page_give_one_success_and_one_form_error(personas, race) -> None:
+@pytest.mark.parametrize(
+    ("shared", "expected"),
+    [
+        ("room", "Room Consult 1 is already booked on Mon 2 Mar 2026 10:00–11:00"),
+        ("clinician", "Dr. Priya Raman is already booked on Mon 2 Mar 2026 10:00–11:00"),
+        ("patient", "The patient already has a consultation session on Mon 2 Mar 2026 10:00–11:00"),
+    ],
+)
+def test_two_concurrent_bookings_from_the_page_give_one_success_and_one_form_error(
+    personas, race, shared, expected
+) -> None:
     morgan = Patient.objects.get(legal_first_name="Morgan")
-    consult, _ = _rooms()
+    consult, other_room = _rooms()
 
-    def page_booking(patient, clinician):
+    def page_booking(patient, clinician, room):
         def send():
             from django.test import Client
 
@@ -134,16 +144,21 @@ def test_two_concurrent_bookings_from_the_page_give_one_success_and_one_form_err
                     "start_time": "10:00",
                     "duration_minutes": "60",
                     "lead_clinician": str(clinician.public_id),
-                    "room": str(consult.public_id),
+                    "room": str(room.public_id),
                 },
             )
             return response.status_code, response.content.decode()
 
         return send
 
-    results = race(page_booking(personas.demo_patient, personas.prescriber), page_booking(morgan, personas.nurse))
+    second = {
+        "room": (morgan, personas.nurse, consult),
+        "clinician": (morgan, personas.prescriber, other_room),
+        "patient": (personas.demo_patient, personas.nurse, other_room),
+    }[shared]
+    results = race(page_booking(personas.demo_patient, personas.prescriber, consult), page_booking(*second))
     assert [status for status, _ in results] == [200, 302]
-    assert "Room Consult 1 is already booked on Mon 2 Mar 2026 10:00–11:00" in results[0][1]
+    assert expected in results[0][1]
     assert Session.objects.count() == 1
 
 
