@@ -365,6 +365,10 @@ class CumulativeDose:
     sessions: int
     doses: int
 
+    @property
+    def total_text(self) -> str:
+        return format(self.total_mg.normalize(), "f")
+
 
 def cumulative_doses(patient: Patient) -> list[CumulativeDose]:
     """Total ketamine and esketamine given to the patient (voided doses excluded). One query."""
@@ -380,13 +384,17 @@ def cumulative_doses(patient: Patient) -> list[CumulativeDose]:
     ]
 
 
-def dosing_history(patient: Patient, *, limit: int = 20) -> QuerySet[DosingRecord]:
-    return (
+def dosing_history(patient: Patient, *, limit: int = 20) -> list[DosingRecord]:
+    """The patient's dosing records, newest first, each with ``total_text`` (mg given, voided doses excluded)."""
+    records = list(
         DosingRecord.objects.filter(patient=patient)
         .select_related("session", "discharge")
         .annotate(total_mg=Sum("administrations__dose_mg", filter=Q(administrations__voided_at__isnull=True)))
         .order_by("-session__starts_at")[:limit]
     )
+    for record in records:
+        record.total_text = format(record.total_mg.normalize(), "f") if record.total_mg is not None else ""
+    return records
 
 
 def follow_up_checks(patient: Patient, *, limit: int = 5) -> QuerySet[FollowUpCheck]:

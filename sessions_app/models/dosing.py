@@ -272,6 +272,11 @@ class Administration(NoDeleteModel):
         return f"{self.dose_mg} mg {self.get_route_display()} {self.started_at:%H:%M}"
 
     @property
+    def dose_text(self) -> str:
+        """The dose in mg as people write it (38.5, not 38.50)."""
+        return format(self.dose_mg.normalize(), "f")
+
+    @property
     def mg_per_kg_text(self) -> str:
         """mg/kg as people write it (0.5, not 0.500)."""
         return "" if self.mg_per_kg is None else format(self.mg_per_kg.normalize(), "f")
