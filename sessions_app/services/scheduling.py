@@ -46,6 +46,7 @@ from ..models import (
     WorkingHours,
 )
 from .clinic import session_types
+from .reminders import reminders_replan_for_session
 
 MAX_SESSION_MINUTES = 12 * 60
 R = SessionResourceBooking.ResourceKind
@@ -355,6 +356,7 @@ def session_schedule(
     if additional_staff:
         session.additional_staff.set(additional_staff)
     _write_bookings(session, resources)
+    reminders_replan_for_session(session=session)  # reminder rows follow the session (issue 7)
     fields = ["kind", "patient", "lead_clinician", "room", "starts_at", "ends_at"]
     audit_record(
         actor=actor,
@@ -476,6 +478,7 @@ def session_update(
     if "additional_staff" in changed:
         session.additional_staff.set(new["additional_staff"])
     _write_bookings(session, resources)
+    reminders_replan_for_session(session=session)  # reminder rows follow the session (issue 7)
     audit_record(
         actor=actor,
         action="session.rescheduled" if moved else "session.updated",
@@ -568,6 +571,7 @@ def session_transition(*, actor: User, session: Session, to_status: str) -> Sess
     session.status = to_status
     session.status_changed_at = now
     session.save(update_fields=["status", "status_changed_at", "updated_at"])
+    reminders_replan_for_session(session=session)  # reminder rows follow the session (issue 7)
     audit_record(
         actor=actor,
         action=STATUS_ACTIONS[to_status],
@@ -614,6 +618,7 @@ def session_cancel(*, actor: User, session: Session, reason: str) -> Session:
         ]
     )
     session.bookings.update(active=False)
+    reminders_replan_for_session(session=session)  # reminder rows follow the session (issue 7)
     audit_record(
         actor=actor,
         action="session.cancelled",
