@@ -312,7 +312,7 @@ def reports_relay(*, now: dt.datetime | None = None) -> dict[str, int]:
             report_render_task.apply_async(args=[report_id], **PUBLISH_ONCE)
         except Exception:
             R.objects.filter(pk=report_id, status=St.QUEUED).update(enqueued_at=None)
-            log.warning("broker still unavailable; report %s waits for the next sweep", report_id)
+            log.warning("broker still unavailable; report %s waits for the next sweep", report_id, exc_info=True)
             break
         handed += 1
     return {"failed": failed, "requeued": requeued, "handed_over": handed}

@@ -121,14 +121,17 @@ def test_a_cancelled_session_sends_nothing_ever(walk, reachable, booking, sms_ou
     assert {r.status for r in rows(session)} == {S.CANCELLED}
 
 
-def test_a_session_cancelled_after_planning_is_caught_at_send_time_even_without_a_replan(
-    walk, reachable, booking, personas
-) -> None:
-    from sessions_app.services import scheduling
+def test_a_session_cancelled_behind_the_services_back_is_caught_at_send_time(walk, reachable, booking) -> None:
+    from django.utils import timezone
+
+    from sessions_app.models import Session
 
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
-    scheduling.session_cancel(actor=personas.admin, session=session, reason="Clinic closed")  # no re-plan
+    # A write that skipped the scheduling service (and so the re-plan): the sweep still checks.
+    Session.objects.filter(pk=session.pk).update(
+        status="cancelled", cancelled_at=timezone.now(), cancellation_reason="Bulk import"
+    )
     walk.sweep(local(2026, 3, 3, 10))
     assert mail.outbox == []
     states = {(r.status, r.status_reason) for r in rows(session, offset_minutes=2880)}
@@ -160,15 +163,29 @@ def test_a_session_moved_after_its_first_reminder_went_out_is_reminded_again_for
     assert len(mail.outbox) == 2 and "Tuesday 10 March 2026 at 10:00" in mail.outbox[1].body
 
 
-def test_a_move_that_skipped_the_replan_is_never_sent_with_the_stale_time(walk, reachable, booking, personas) -> None:
-    from sessions_app.services import scheduling
+def test_a_move_that_skipped_the_replan_is_never_sent_with_the_stale_time(walk, reachable, booking) -> None:
+    from sessions_app.models import Session
 
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
-    scheduling.session_reschedule(actor=personas.admin, session=session, starts_at=local(2026, 3, 6, 10))
+    Session.objects.filter(pk=session.pk).update(starts_at=local(2026, 3, 6, 10), ends_at=local(2026, 3, 6, 11))
     walk.sweep(local(2026, 3, 3, 10))
     assert mail.outbox == []
     assert {r.status for r in rows(session, offset_minutes=2880)} == {S.SKIPPED}
+
+
+def test_the_scheduling_services_plan_and_replan_reminders_themselves(walk, reachable, book, personas) -> None:
+    from sessions_app.services import scheduling
+
+    walk(local(2026, 3, 2, 12))
+    session = book(local(2026, 3, 5, 10))  # straight through session_schedule, no test helper
+    assert len(rows(session, status=S.PENDING)) == 4
+    session = scheduling.session_reschedule(actor=personas.admin, session=session, starts_at=local(2026, 3, 6, 10))
+    assert {r.planned_for for r in rows(session)} == {session.starts_at}
+    scheduling.session_transition(actor=personas.admin, session=session, to_status="confirmed")
+    assert len(rows(session, status=S.PENDING)) == 4
+    scheduling.session_cancel(actor=personas.admin, session=session, reason="Patient unwell")
+    assert {r.status for r in rows(session)} == {S.CANCELLED}
 
 
 def test_opting_out_after_planning_is_honoured_at_send_time(walk, reachable, booking, sms_outbox) -> None:
