@@ -300,3 +300,52 @@ def test_a_dose_recorded_by_mistake_is_voided_and_the_lot_gets_it_back(personas,
         ("administration", -35),
         ("void", 35),
     ]
+
+
+def test_observation_time_is_real_minutes_across_the_spring_daylight_saving_change(
+    personas, clock, book, clinic
+) -> None:
+    """Clocks jump 02:00 → 03:00 on 2026-03-08 (America/New_York): 01:45 → 03:40 on the wall is 55 minutes."""
+    from .conftest import NY
+
+    p = personas
+    sunday = ds.dt.date(2026, 3, 8)
+    clock.go(ds.dt.datetime(2026, 3, 7, 12, 0, tzinfo=NY))
+    h.make_eligible(p.demo_patient, p.prescriber)
+    h.grant_consent(p.demo_patient, "kap_treatment", p.admin)
+    prep = book(
+        ds.dt.datetime(2026, 3, 6, 9, 0, tzinfo=NY),
+        kind="preparation",
+        lead_clinician=p.therapist,
+        room=clinic.consult_room,
+        allow_past=True,
+    )
+    h.sign_preparation(p, prep)
+    h.record_weight(p.demo_patient, p.nurse, "70.0")
+    lot = h.receive_lot(p.nurse)
+    session = book(
+        ds.dt.datetime(2026, 3, 8, 1, 30, tzinfo=NY),
+        kind="dosing",
+        additional_staff=[p.therapist, p.nurse],
+        room=clinic.dosing_room,
+        override_hours=True,
+        override_reason="Night research protocol",
+    )
+    clock.go(ds.dt.datetime(2026, 3, 8, 1, 30, tzinfo=NY))
+    dosing = ds.dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="im")
+    ds.dosing_check_in(actor=p.nurse, dosing=dosing)
+    ds.dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
+    ds.dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam")
+    h.full_vitals(p, dosing)
+    clock.go(ds.dt.datetime(2026, 3, 8, 1, 45, tzinfo=NY))
+    ds.administration_record(
+        actor=p.nurse, dosing=dosing, dose_mg="35", lot=lot, ordering_prescriber=p.prescriber
+    )  # IM: ends when given
+    clock.go(ds.dt.datetime(2026, 3, 8, 3, 40, tzinfo=NY))
+    assert sunday == ds.clock.local_today()
+    r = h.Ready(session=session, dosing=dosing, lot=lot, consent=None)
+    with pytest.raises(ds.GateRefused) as exc:
+        discharge(p, r)
+    assert "Only 55 minutes since the dose ended" in exc.value.message
+    clock.go(ds.dt.datetime(2026, 3, 8, 3, 45, tzinfo=NY))
+    assert discharge(p, r).observation_minutes == 60
