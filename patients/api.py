@@ -335,6 +335,7 @@ class PatientCareTeamApi(APIView):
     @extend_schema(responses=s.CareTeamOutputSerializer(many=True))
     def get(self, request, public_id):
         patient = selectors.patient_get_for(user=request.user, public_id=public_id)
+        audit_record(actor=request.user, action="care_team.viewed", target=patient, patient=patient)
         return Response(s.CareTeamOutputSerializer(selectors.care_team_for(patient), many=True).data)
 
     @extend_schema(request=s.CareTeamInputSerializer, responses={201: s.CareTeamOutputSerializer})

@@ -195,6 +195,7 @@ def eligibility_decide(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, "Eligibility decision recorded.")
             return redirect("patients:detail", public_id=patient.public_id)
+    audit_record(actor=request.user, action="eligibility.viewed", target=patient, patient=patient)
     context = {"patient": patient, "form": form, "intake": intake, "state": selectors.eligibility_state(patient)}
     if intake is not None:
         checklist = contraindications.get_checklist(intake.checklist_version)
@@ -217,6 +218,7 @@ def safety_flag_acknowledge(request: HttpRequest, public_id: str, flag_id: str) 
         else:
             messages.success(request, "Safety alert acknowledged.")
             return redirect("patients:detail", public_id=patient.public_id)
+    audit_record(actor=request.user, action="safety_flag.viewed", target=flag, patient=patient)
     return render(request, "patients/safety_flag_acknowledge.html", {"patient": patient, "flag": flag, "form": form})
 
 

@@ -94,6 +94,8 @@ def patient_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = selectors.patient_get_for(user=request.user, public_id=public_id, write=True)
     clinical = selectors.user_is_on_care_team(user=request.user, patient=patient)
     form = PatientForm(request.POST or None, clinical=clinical, initial=PatientForm.initial_for(patient))
+    if request.method == "GET":
+        audit_record(actor=request.user, action="patient.viewed", target=patient, patient=patient)
     if request.method == "POST" and form.is_valid():
         try:
             services.patient_update(actor=request.user, patient=patient, **form.cleaned_data)
@@ -196,6 +198,7 @@ def care_team(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, f"{form.cleaned_data['clinician'].full_name} is on the care team.")
             return redirect("patients:care_team", public_id=patient.public_id)
+    audit_record(actor=request.user, action="care_team.viewed", target=patient, patient=patient)
     context = {"patient": patient, "form": form, "members": selectors.care_team_for(patient)}
     return render(request, "patients/care_team.html", context)
 
