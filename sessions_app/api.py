@@ -220,9 +220,9 @@ class SessionListApi(APIView):
         if f.get("patient"):
             qs = qs.filter(patient__public_id=f["patient"])
         paginator = Pagination()
-        page = paginator.paginate_queryset(
-            selectors.with_schedule_relations(qs).order_by("starts_at", "id"), request, view=self
-        )
+        # The serializer also names the course, the session followed and who cancelled.
+        qs = selectors.with_schedule_relations(qs).select_related("course", "follows", "cancelled_by")
+        page = paginator.paginate_queryset(qs.order_by("starts_at", "id"), request, view=self)
         audit_record(actor=request.user, action="session.listed", target_type="sessions_app.session")
         return paginator.get_paginated_response(SessionSerializer(page, many=True).data)
 
