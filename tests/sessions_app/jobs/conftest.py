@@ -17,6 +17,7 @@ from sessions_app.models.reminders import Reminder
 from sessions_app.services import reminders as reminder_services
 from sessions_app.services import scheduling
 from tests.sessions_app.clinical.conftest import clock, ready  # noqa: F401 - the clinical fixtures, reused
+from tests.test_celery import real_worker  # noqa: F401 - a Celery worker process on Redis (REDIS_URL set)
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 FORBIDDEN_WORDS = (
