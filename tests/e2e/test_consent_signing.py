@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import math
 import re
@@ -15,10 +16,19 @@ from consent.demo import seed_consent_documents
 from consent.models import ConsentRecord
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 
-# serialized_rollback: the consent kinds come from a data migration, which a transactional flush empties.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LINK = re.compile(r"https?://\S+(?P<path>/portal/consents/link/[0-9a-f]{64}/)")
+
+
+@pytest.fixture
+def consent_kinds(db) -> None:
+    """The consent kinds are reference data from a data migration; an earlier transactional test's flush
+    empties the table, and serialized_rollback cannot restore it here (Playwright's event loop gives
+    the test a different connection object than the one holding the serialized snapshot)."""
+    from django.apps import apps
+
+    importlib.import_module("consent.migrations.0002_consent_kinds").forward(apps, None)
 
 
 def draw_signature(page) -> None:  # noqa: ANN001
@@ -38,7 +48,7 @@ def draw_signature(page) -> None:  # noqa: ANN001
 
 
 def test_the_demo_patient_signs_the_kap_consent_from_the_emailed_link(
-    personas, live_server, page, login, screenshot, mailoutbox
+    personas, consent_kinds, live_server, page, login, screenshot, mailoutbox
 ) -> None:
     seed_consent_documents(personas.admin)
     patient = personas.demo_patient
