@@ -10,10 +10,12 @@ Clinical content only: practice admins and patients get nothing (the context fun
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
+from django.utils import timezone
 
 from patients.models import CareTeamMembership, Patient
 
@@ -51,7 +53,20 @@ def chart(request: HttpRequest, *, patient: Patient, **page: Any) -> dict | None
     if not _clinician(request):
         return None
     user = request.user
+    now = clock.to_local(timezone.now())
+    recent = list(
+        Session.objects.filter(
+            patient=patient,
+            kind__in=[Session.Kind.PREPARATION, Session.Kind.DOSING, Session.Kind.INTEGRATION, Session.Kind.FOLLOW_UP],
+            starts_at__gte=now - dt.timedelta(days=14),
+            starts_at__lt=now + dt.timedelta(days=1),
+        )
+        .exclude(status__in=[Session.Status.CANCELLED, Session.Status.NO_SHOW])
+        .select_related("dosing_record", "preparation_record", "integration_record", "follow_up_check")
+        .order_by("-starts_at")[:8]
+    )
     return {
+        "recent_sessions": recent,
         "cumulative": selectors_clinical.cumulative_doses(patient),
         "dosing_history": list(selectors_clinical.dosing_history(patient)),
         "preparations": list(

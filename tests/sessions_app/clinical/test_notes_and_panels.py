@@ -131,6 +131,7 @@ def test_the_chart_shows_the_cumulative_dose_to_clinicians_only(personas, ready,
     html = client_for(personas.prescriber).get(url).content.decode()
     assert 'data-testid="cumulative-dose"' in html
     assert "Cumulative racemic ketamine" in html and "35 mg" in html
+    assert 'data-testid="session-records"' in html and "dosing record (unsigned)" in html
     assert 'data-testid="chart-clinical"' not in client_for(personas.admin).get(url).content.decode()
     assert "New psychotherapy note" in client_for(personas.therapist).get(url).content.decode()
 
