@@ -35,3 +35,7 @@ class SessionsAppConfig(AppConfig):
             "chart_main",
             Panel("clinical", "sessions_app/clinical/partials/_chart_panel.html", panels_clinical.chart, 25),
         )
+        # Background jobs (issue 7): "Reports" on the chart, failed reminders on the admins' dashboard.
+        from . import panels_jobs
+
+        panels_jobs.register()
