@@ -9,6 +9,7 @@ from django.db import transaction
 from consent.demo import seed_consent
 from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
 from patients.demo import seed_patient_histories, seed_patients
+from sessions_app.demo import seed_schedule
 from sessions_app.demo_clinical import seed_clinical
 from sessions_app.demo_jobs import seed_jobs
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             patients = seed_patients(users)
             seed_patient_histories(users, patients)
             seed_consent(users, patients)
+            seed_schedule(users, patients)
             seed_clinical(users, patients)
             seed_jobs(users, patients)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password {DEMO_PASSWORD}):"))
