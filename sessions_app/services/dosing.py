@@ -188,9 +188,7 @@ def load_state(dosing: DosingRecord, *, at: dt.datetime | None = None, lock: boo
     if lock:
         dosing = DosingRecord.objects.select_for_update().get(pk=dosing.pk)
     dosing = (
-        DosingRecord.objects.select_related(
-            "session", "session__room", "patient", "responsible_clinician", "signed_by"
-        )
+        DosingRecord.objects.select_related("session", "session__room", "patient", "responsible_clinician", "signed_by")
         .filter(pk=dosing.pk)
         .get()
     )

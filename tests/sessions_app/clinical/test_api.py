@@ -291,7 +291,8 @@ def test_a_psychotherapy_note_is_invisible_to_everyone_but_its_author(personas, 
         str(note.public_id)
     ]
     assert (
-        str(note.public_id) not in api_for(personas.prescriber)
+        str(note.public_id)
+        not in api_for(personas.prescriber)
         .get(
             url(
                 "session_dosing",
