@@ -54,7 +54,7 @@ def main() -> int:
     started = time.perf_counter()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        from bench_seed import seed_patients_bulk
+        from seed_patients import seed_patients_bulk
 
         print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
         seed = time.perf_counter()

@@ -16,8 +16,6 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     failed = []
     for bench in sorted(HERE.glob("bench_*.py")):
-        if bench.name == "bench_seed.py":
-            continue
         print(f"==== {bench.name} ====", flush=True)
         result = subprocess.run([sys.executable, str(bench), *sys.argv[1:]], check=False)  # noqa: S603
         if result.returncode != 0:
