@@ -320,6 +320,11 @@ SPECTACULAR_SETTINGS = {
         # names stable and `check --deploy` free of drf-spectacular collision warnings.
         "PatientStatusEnum": "patients.models.Patient.Status",
         "SessionKindEnum": "sessions_app.models.SessionKind",
+        "GateOverrideKindEnum": "sessions_app.models.dosing.GateOverride.Kind",
+        "InventoryEntryKindEnum": "sessions_app.models.inventory.InventoryEntry.Kind",
+        "ReportKindEnum": "sessions_app.models.reports.GeneratedReport.Kind",
+        "ReminderKindEnum": "sessions_app.models.reminders.Reminder.Kind",
+        "SafetyFlagKindEnum": "patients.models.assessments.SafetyFlag.Kind",
     },
 }
 
