@@ -66,18 +66,21 @@ def reminder_kwargs(p):
 
     session = _session(p)
     due = timezone.now() - dt.timedelta(hours=1)
-    reminder = Reminder.objects.create(
-        patient=p.demo_patient,
+    # The booking planned the session's reminders; one of them failed.
+    reminder, _ = Reminder.objects.update_or_create(
         session=session,
         kind="appointment",
         channel="email",
         offset_minutes=120,
-        planned_for=session.starts_at,
-        due_at=due,
-        next_attempt_at=due,
-        status="failed",
-        attempts=5,
-        last_error="email not sent: ConnectionRefusedError",
+        defaults={
+            "patient": p.demo_patient,
+            "planned_for": session.starts_at,
+            "due_at": due,
+            "next_attempt_at": due,
+            "status": "failed",
+            "attempts": 5,
+            "last_error": "email not sent: ConnectionRefusedError",
+        },
     )
     return {"public_id": reminder.public_id}
 
