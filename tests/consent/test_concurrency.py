@@ -12,6 +12,7 @@ from consent.models import ConsentRecord
 from kap_clinic.common.errors import Conflict
 
 from .conftest import sign_kwargs
+from .reference_data import restore_reference_data_after_flush  # noqa: F401
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -20,6 +21,12 @@ pytestmark = [
         reason="SQLite serialises all writers, so there is no race to lose; run with DATABASE_URL=postgres://…",
     ),
 ]
+
+
+@pytest.fixture
+def _django_db_helper(restore_reference_data_after_flush, _django_db_helper):  # noqa: F811
+    """Wraps pytest-django's database helper so reference data comes back after its flush."""
+    return _django_db_helper
 
 
 def test_two_concurrent_submits_of_one_request_produce_exactly_one_record(personas, kap_request, signature_url) -> None:

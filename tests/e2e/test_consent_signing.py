@@ -15,8 +15,16 @@ from consent import manifestation
 from consent.demo import seed_consent_documents
 from consent.models import ConsentRecord
 from kap_clinic.accounts.demo import DEMO_PASSWORD
+from tests.consent.reference_data import restore_reference_data_after_flush  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def _django_db_helper(restore_reference_data_after_flush, _django_db_helper):  # noqa: F811
+    """Wraps pytest-django's database helper so reference data comes back after its flush."""
+    return _django_db_helper
+
 
 LINK = re.compile(r"https?://\S+(?P<path>/portal/consents/link/[0-9a-f]{64}/)")
 
