@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -79,7 +80,16 @@ def record_phq9(patient: Patient, by, *, days_ago: int = 1, total: int = 14) -> 
 _documents: dict[str, int] = {}
 
 
+def _consent_kinds() -> None:
+    """Reference rows from consent's data migration (a transactional test's flush removes them)."""
+    if not ConsentKind.objects.exists():
+        from django.apps import apps
+
+        importlib.import_module("consent.migrations.0002_consent_kinds").forward(apps, None)
+
+
 def grant_consent(patient: Patient, kind_code: str, admin, *, days_ago: int = 5) -> ConsentRecord:
+    _consent_kinds()
     kind = ConsentKind.objects.get(code=kind_code)
     document = kind.documents.filter(published_at__isnull=False).order_by("-version").first()
     if document is None:
