@@ -25,14 +25,17 @@ def jobs_sweep_task() -> dict:
     return result
 
 
-@shared_task(name="sessions_app.tasks.reminder_send_task", acks_late=True)
+# Handed over from request paths: no result is stored, so publishing never waits on the result
+# backend (with Redis down, subscribing for a result retries for tens of seconds). The rows
+# carry the outcome.
+@shared_task(name="sessions_app.tasks.reminder_send_task", acks_late=True, ignore_result=True)
 def reminder_send_task(reminder_id: int) -> str:
     from .services.reminders import reminder_deliver
 
     return reminder_deliver(reminder_id).outcome
 
 
-@shared_task(name="sessions_app.tasks.report_render_task", acks_late=True)
+@shared_task(name="sessions_app.tasks.report_render_task", acks_late=True, ignore_result=True)
 def report_render_task(report_id: int) -> str:
     from .services.reports import report_render
 
