@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from kap_clinic.accounts.permissions import ADMIN, STAFF, role_required
+from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError, PermissionDeniedError, ValidationFailed
 from patients.selectors import patient_get_for, patient_list_visible_to, user_is_on_care_team
 
@@ -123,6 +124,7 @@ def report_patient(request: HttpRequest, patient_id: str) -> HttpResponse:
 
     user = request.user
     patient = patient_get_for(user=user, public_id=patient_id)
+    audit_record(actor=user, action="patient.reports_viewed", target=patient, patient=patient)
     clinical = user_is_on_care_team(user=user, patient=patient)
     sessions: list[dict[str, Any]] = []
     courses: list[TreatmentCourse] = []

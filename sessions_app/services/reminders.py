@@ -372,7 +372,8 @@ def _why_not(reminder: Reminder, now: dt.datetime) -> tuple[str, str] | None:
         request = reminder.signing_request
         if request is None or request.status_at(now) != "pending":
             return S.CANCELLED, "Signed or withdrawn"
-        if reminder.channel == C.EMAIL and _records_withdrawn(patient):
+        if _records_withdrawn(patient):
+            # They sign on paper now: a nudge to sign in the portal would be wrong on any channel.
             return S.SKIPPED, "Patient withdrew consent to electronic records"
     if reminder.channel not in patient_channels(patient):
         return S.SKIPPED, f"Patient opted out of {reminder.get_channel_display()} reminders"

@@ -114,3 +114,17 @@ def test_the_sms_consent_reminder_respects_quiet_hours(walk, reachable, request_
     by = {(r.channel, r.offset_minutes): r.due_at.astimezone(NY) for r in consent_rows(request)}
     assert by[("email", 2880)] == local(2026, 3, 4, 22, 15)
     assert by[("sms", 2880)] == local(2026, 3, 5, 8)
+
+
+def test_a_patient_who_withdrew_consent_to_electronic_records_gets_no_consent_nudge(
+    walk, reachable, request_signature, monkeypatch, sms_outbox
+) -> None:
+    walk(local(2026, 3, 2, 10, 30))
+    request = request_signature()
+    reminder_services.reminders_plan_consent()
+    monkeypatch.setattr(reminder_services, "_records_withdrawn", lambda patient: True)
+    assert walk.sweep(local(2026, 3, 4, 10, 30)) == {"skipped": 2}
+    assert mail.outbox == [] and sms_outbox == []
+    assert {r.status_reason for r in consent_rows(request) if r.status == "skipped"} == {
+        "Patient withdrew consent to electronic records"
+    }

@@ -380,3 +380,19 @@ def test_a_report_requested_through_the_page_is_rendered_after_commit(
     assert response.status_code == 302 and response["Location"] == f"/sessions/reports/{report.public_id}/"
     assert report.status == St.DONE and report.requested_by == personas.prescriber
     assert AuditEvent.objects.filter(action="report.requested", actor=personas.prescriber).count() == 1
+
+
+def test_the_patient_reports_page_is_audited_and_shows_clinical_items_to_the_care_team_only(
+    personas, ready, clock, client
+) -> None:
+    r = kit.finished_racemic_session(personas, ready, clock)
+    url = f"/sessions/reports/patient/{r.session.patient.public_id}/"
+    client.force_login(personas.nurse)
+    page = client.get(url).content.decode()
+    assert "Whole treatment" in page and 'data-testid="request-session-note"' in page
+    assert AuditEvent.objects.filter(action="patient.reports_viewed", actor=personas.nurse).count() == 1
+    client.force_login(personas.admin)  # demographics and consents, no clinical reports
+    page = client.get(url).content.decode()
+    assert "Whole treatment" not in page and "Signed consents" in page
+    client.force_login(personas.outsider)
+    assert client.get(url).status_code == 404
