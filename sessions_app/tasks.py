@@ -2,7 +2,8 @@
 to run twice (claims are conditional UPDATEs on the rows, which are the source of truth).
 
 - ``jobs_sweep_task`` (beat, every minute): plans consent reminders, recovers claims of dead
-  workers, sends due reminders, and hands report jobs the broker lost back to it.
+  workers, sends due reminders, hands report jobs the broker lost back to it, and renders signed
+  consent snapshots whose own task never ran.
 - ``reminder_send_task``: send one reminder now (an admin's resend).
 - ``report_render_task``: render one report.
 """
@@ -22,6 +23,7 @@ def jobs_sweep_task() -> dict:
     }
     result["reminders"] = reminders.reminders_send_due()
     result["reports"] = reports.reports_relay()
+    result["consent_snapshots"] = reports.consent_snapshots_catch_up()
     return result
 
 

@@ -369,7 +369,7 @@ def test_the_sweep_task_plans_consent_reminders_sends_and_reports_what_it_did(wa
     walk(local(2026, 3, 3, 10))
     result = jobs_sweep_task.delay().get()
     assert result["reminders"] == {"sent": 2}
-    assert set(result) == {"consent_planned", "recovered", "reminders", "reports"}
+    assert set(result) == {"consent_planned", "recovered", "reminders", "reports", "consent_snapshots"}
 
 
 def test_running_the_send_task_twice_sends_once(walk, reachable, booking, sms_outbox) -> None:

@@ -396,3 +396,11 @@ def test_the_patient_reports_page_is_audited_and_shows_clinical_items_to_the_car
     assert "Whole treatment" not in page and "Signed consents" in page
     client.force_login(personas.outsider)
     assert client.get(url).status_code == 404
+
+
+def test_the_sweep_renders_a_signed_consent_snapshot_whose_task_never_ran(personas) -> None:
+    record = kit.signed_consent(personas.demo_patient, personas.admin)  # signed, no PDF (broker was down)
+    assert not ConsentPdf.objects.filter(record=record).exists()
+    assert report_services.consent_snapshots_catch_up() == 1
+    assert ConsentPdf.objects.filter(record=record, stage="signed").count() == 1
+    assert report_services.consent_snapshots_catch_up() == 0  # once
