@@ -359,7 +359,8 @@ def consent_snapshots_catch_up(*, now: dt.datetime | None = None, limit: int = 1
 @transaction.atomic
 def report_retry(*, actor: Any, report: GeneratedReport) -> GeneratedReport:
     """Queue a failed report again (its requester, or a practice admin from the operations view)."""
-    report = R.objects.select_for_update().select_related("patient").get(pk=report.pk)
+    # Lock only the report row: PostgreSQL refuses FOR UPDATE across the nullable patient join.
+    report = R.objects.select_for_update(of=("self",)).select_related("patient").get(pk=report.pk)
     if not (_active(actor) and (actor.pk == report.requested_by_id or actor.is_practice_admin)):
         raise PermissionDeniedError("Only the person who asked for this report, or an admin, may retry it.")
     if report.status != St.FAILED:
