@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 
 from .models import ConsentKind
-from .signature import MAX_BYTES
 
 
 class DocumentForm(forms.Form):
@@ -56,7 +55,9 @@ class SignForm(forms.Form):
         label="Type your full legal name",
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
-    signature = forms.CharField(required=False, max_length=(MAX_BYTES * 4) // 3 + 64, widget=forms.HiddenInput)
+    # No max_length: the service bounds the decoded image and says so in words (the request body
+    # itself is capped by DATA_UPLOAD_MAX_MEMORY_SIZE).
+    signature = forms.CharField(required=False, widget=forms.HiddenInput)
     shown_text_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     shown_electronic_records_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 

@@ -46,9 +46,9 @@ def document_create(request: HttpRequest) -> HttpResponse:
             document = services.consent_document_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
             apply_error(form, exc)
-        else:
-            messages.success(request, f"Draft version {document.version} created. Review it, then publish.")
-            return redirect("consent:document_detail", public_id=document.public_id)
+            return render(request, "consent/document_form.html", {"form": form, "creating": True}, status=exc.status)
+        messages.success(request, f"Draft version {document.version} created. Review it, then publish.")
+        return redirect("consent:document_detail", public_id=document.public_id)
     return render(request, "consent/document_form.html", {"form": form, "creating": True}, status=_status(form))
 
 
@@ -127,15 +127,16 @@ def _patient_context(patient, **extra) -> dict:  # noqa: ANN001
 def request_create(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = patient_selectors.patient_get_for(user=request.user, public_id=public_id)
     form = RequestForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             services.consent_request_signature(actor=request.user, patient=patient, kind=form.cleaned_data["kind"])
         except ApplicationError as exc:
             apply_error(form, exc)
+            status = exc.status
         else:
             messages.success(request, "Signing request sent. The patient gets an email with a link to the portal.")
             return redirect("consent:patient_consents", public_id=patient.public_id)
-    status = 409 if any(e.code == "conflict" for e in form.errors.as_data().get("__all__", [])) else 400
     return render(request, "consent/patient_consents.html", _patient_context(patient, request_form=form), status=status)
 
 

@@ -240,3 +240,36 @@ def test_the_chart_panels_cost_a_fixed_number_of_queries(
         panels.chart_status(request, patient=personas.demo_patient)
     with django_assert_max_num_queries(6):
         panels.chart_consents(request, patient=personas.demo_patient)
+
+
+def test_the_staff_page_answers_409_when_the_patient_already_signed_this_version(
+    client, personas, signed_record
+) -> None:
+    client.force_login(personas.prescriber)
+    url = reverse("consent:request_create", kwargs={"public_id": personas.demo_patient.public_id})
+    response = client.post(url, {"kind": "kap_treatment"})
+    assert response.status_code == 409
+    assert "already signed version 1" in response.content.decode()
+
+
+def test_a_second_draft_of_a_kind_is_a_409_with_the_reason(client, personas, documents) -> None:
+    client.force_login(personas.admin)
+    data = {"kind": "telehealth", "title": "v2", "body": "Text", "effective_date": "2026-12-01"}
+    assert client.post(reverse("consent:document_create"), data).status_code == 302
+    second = client.post(reverse("consent:document_create"), data)
+    assert second.status_code == 409 and "already has a draft" in second.content.decode()
+
+
+def test_an_oversized_signature_posted_to_the_page_gets_the_services_message(
+    client, personas, kap_request, signature_url
+) -> None:
+    client.force_login(personas.patient_user)
+    url = reverse("portal:consent_sign", kwargs={"public_id": kap_request.public_id})
+    data = {
+        "agree": "on",
+        "typed_name": "Jordan Ellis",
+        "signature": "data:image/png;base64," + "A" * 800_000,
+        "shown_text_sha256": kap_request.document.text_sha256,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400 and "too large" in response.content.decode()
