@@ -5,7 +5,8 @@ pre-dose vitals, starts a 0.5 mg/kg IV infusion, records three monitoring rounds
 one crosses the alert limit and is acknowledged), ends the infusion and discharges after the
 observation time; the prescriber signs with their password. The signed record and the lot
 balance show correctly. The clock is moved with time-machine (the live server runs in this
-process), so the 60-minute observation is real server time, not an override.
+process), so the 60-minute observation is real server time, not an override. The clock keeps
+ticking between the jumps, so times on the page are matched to the minute range they can fall in.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def test_a_whole_dosing_session_from_checks_to_the_signed_note(
     page.select_option("#dose-lot", str(lot.public_id))
     page.locator("[data-testid=record-dose]").click()
     expect(page.locator("[data-testid=dose]")).to_contain_text("35 mg IV infusion · 0.5 mg/kg · over 40 min")
-    expect(page.locator("[data-testid=dosing-status]")).to_contain_text("Dose started 10:00")
+    expect(page.locator("[data-testid=dosing-status]")).to_contain_text(re.compile(r"Dose started 10:0\d"))
 
     # Three monitoring rounds; the 40-minute reading crosses the alert limit.
     time_machine.move_to(at(10, 15), tick=True)
@@ -127,10 +128,10 @@ def test_a_whole_dosing_session_from_checks_to_the_signed_note(
     expect(page.locator("[data-testid=open-alert]")).to_have_count(0)
     expect(page.locator("[data-testid=vitals-table]")).to_contain_text("ack Noah Bennett")
     page.locator("[data-testid=end-dose]").click()
-    expect(page.locator("[data-testid=dose]")).to_contain_text("end 10:40")
+    expect(page.locator("[data-testid=dose]")).to_contain_text(re.compile(r"end 10:4\d"))
 
     # Discharge after the 60 minutes of observation.
-    time_machine.move_to(at(11, 42), tick=True)
+    time_machine.move_to(at(11, 46), tick=True)  # 60 min after the end, with slack for a slow machine
     page.reload()
     form = page.locator("[data-testid=discharge-form]")
     for name in (
@@ -145,7 +146,7 @@ def test_a_whole_dosing_session_from_checks_to_the_signed_note(
     form.locator("#d-instr").check()
     form.locator("[data-testid=discharge]").click()
     expect(page.locator("[data-testid=discharge-summary]")).to_contain_text(
-        "after 61 min of observation · Aldrete 10/10"
+        re.compile(r"after 6\d min of observation · Aldrete 10/10")
     )
     screenshot("dosing-3-discharged")
 
