@@ -31,6 +31,8 @@ SCRUBBED = (
     "DJANGO_DEBUG",
     "DJANGO_SECURE_SSL_REDIRECT",
     "STAFF_IDLE_TIMEOUT_MINUTES",
+    "ELIGIBILITY_MAX_AGE_DAYS",
+    "PCL5_PROBABLE_PTSD_CUTPOINT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/conftest.py for Playwright; check --deploy warns about it
 )
 
@@ -88,6 +90,10 @@ def test_production_settings_refuse_to_start_without_allowed_hosts() -> None:
         ("EMAIL_URL", "carrier-pigeon"),
         ("STAFF_IDLE_TIMEOUT_MINUTES", "half an hour"),
         ("STAFF_IDLE_TIMEOUT_MINUTES", "0"),
+        ("ELIGIBILITY_MAX_AGE_DAYS", "a year"),
+        ("ELIGIBILITY_MAX_AGE_DAYS", "0"),
+        ("PCL5_PROBABLE_PTSD_CUTPOINT", "33.5"),
+        ("PCL5_PROBABLE_PTSD_CUTPOINT", "81"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_naming_the_variable(variable: str, value: str) -> None:
@@ -122,3 +128,15 @@ def test_production_settings_use_secure_cookies_and_hsts() -> None:
     result = run("-c", script, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True", "True", "False"]
+
+
+def test_clinical_rules_come_from_the_environment() -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "from patients.instruments import pcl5_cutpoint; from patients.selectors import eligibility_max_age; "
+        "print(s.ELIGIBILITY_MAX_AGE_DAYS, s.PCL5_PROBABLE_PTSD_CUTPOINT, eligibility_max_age().days, pcl5_cutpoint())"
+    )
+    assert run("-c", script, **PRODUCTION).stdout.split() == ["365", "33", "365", "33"]
+    custom = {**PRODUCTION, "ELIGIBILITY_MAX_AGE_DAYS": "180", "PCL5_PROBABLE_PTSD_CUTPOINT": "31"}
+    result = run("-c", script, **custom)
+    assert result.stdout.split() == ["180", "31", "180", "31"], result.stderr

@@ -210,6 +210,16 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         f"Environment variable CLINIC_TIME_ZONE is not a known IANA time zone: {CLINIC_TIME_ZONE!r}"
     ) from exc
 CLINIC_NAME = env("CLINIC_NAME", default="KAP Clinic")
+
+# --- Clinical rules (domain.md, sections b and c) -------------------------------------------
+# An eligibility decision stops counting as current after this many days (or after a newer intake).
+ELIGIBILITY_MAX_AGE_DAYS = env_value("ELIGIBILITY_MAX_AGE_DAYS", env.int, 365)
+if ELIGIBILITY_MAX_AGE_DAYS < 1:
+    raise ImproperlyConfigured("Environment variable ELIGIBILITY_MAX_AGE_DAYS must be 1 or more (days).")
+# PCL-5 total at or above which the result is "probable PTSD" (31-33 are published; 33 by default).
+PCL5_PROBABLE_PTSD_CUTPOINT = env_value("PCL5_PROBABLE_PTSD_CUTPOINT", env.int, 33)
+if not 1 <= PCL5_PROBABLE_PTSD_CUTPOINT <= 80:
+    raise ImproperlyConfigured("Environment variable PCL5_PROBABLE_PTSD_CUTPOINT must be between 1 and 80.")
 USE_I18N = True
 USE_TZ = True
 
