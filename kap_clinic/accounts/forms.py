@@ -64,6 +64,26 @@ class EmailPasswordResetForm(PasswordResetForm):
         return User.objects.filter(email=email.strip().lower(), is_active=True)
 
 
+class PasswordChangeForm(forms.Form):
+    """Field shapes only; the rules (current password, strength, difference) live in the service."""
+
+    old_password = forms.CharField(
+        label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="New password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label="New password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password2") and data["new_password1"] != data["new_password2"]:
+            self.add_error("new_password2", "The two new passwords do not match.")
+        return data
+
+
 class StaffForm(forms.Form):
     email = forms.EmailField(max_length=254)
     full_name = forms.CharField(max_length=200)

@@ -127,3 +127,20 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         changed_fields=["is_active"],
     )
     return user
+
+
+@transaction.atomic
+def user_change_password(*, user: User, current_password: str, new_password: str) -> User:
+    """A signed-in user replaces their own password; the current one must be re-entered."""
+    if not current_password or not user.check_password(current_password):
+        raise ValidationFailed("The current password is not correct.", field="old_password")
+    if new_password == current_password:
+        raise ValidationFailed("The new password must differ from the current one.", field="new_password1")
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed(" ".join(exc.messages), field="new_password1") from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(actor=user, action="user.password_changed", target=user, changed_fields=["password"])
+    return user

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +15,7 @@ from kap_clinic.common.errors import ApplicationError
 from kap_clinic.common.forms import apply_error
 
 from . import services
-from .forms import EmailLoginForm, EmailPasswordResetForm, StaffEditForm, StaffForm
+from .forms import EmailLoginForm, EmailPasswordResetForm, PasswordChangeForm, StaffEditForm, StaffForm
 from .models import User
 from .permissions import ADMIN, role_required
 
@@ -41,6 +43,28 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user (staff or patient) changes their own password and stays signed in."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_change_password(
+                user=request.user,
+                current_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ApplicationError as exc:
+            apply_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "Your password has been changed.")
+            return redirect("portal:home" if request.user.is_patient else "dashboard")
+    layout = "layouts/portal.html" if request.user.is_patient else "layouts/staff.html"
+    return render(request, "accounts/password_change.html", {"form": form, "layout": layout})
 
 
 @role_required(ADMIN)

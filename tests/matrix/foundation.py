@@ -66,6 +66,7 @@ CASES = [
     # Accounts
     Case("accounts:login", {"anonymous": 200}, default=302),
     Case("accounts:logout", {"anonymous": 302}, method="post", default=302),
+    Case("accounts:password_change", {**PUBLIC, "anonymous": 302}),
     Case("accounts:password_reset", PUBLIC),
     Case("accounts:password_reset_done", PUBLIC),
     Case("accounts:password_reset_confirm", PUBLIC, kwargs=lambda p: {"uidb64": "MQ", "token": "invalid-token"}),
