@@ -55,6 +55,7 @@ check-deploy: venv
 	DJANGO_SETTINGS_MODULE=kap_clinic.settings.production \
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-clinic.example.org} \
+	EMAIL_URL=$${EMAIL_URL:-smtp://mail.example.org:587} \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 worker: venv

@@ -98,6 +98,7 @@ def test_seed_demo_refuses_production_settings() -> None:
         DJANGO_SETTINGS_MODULE="kap_clinic.settings.production",
         DJANGO_SECRET_KEY="prod-test-" + "q7Lm2xVb9KcR4tWz8NpJ3sHf6YdG1uEa5oTiBnCvXk",
         DJANGO_ALLOWED_HOSTS="clinic.example.org",
+        EMAIL_URL="smtp://mail.example.org:587",
         DATABASE_URL="sqlite:////nonexistent-dir/never-created.sqlite3",
     )
     result = subprocess.run(  # noqa: S603 - fixed interpreter and arguments

@@ -18,6 +18,7 @@ PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "kap_clinic.settings.production",
     "DJANGO_SECRET_KEY": GOOD_KEY,
     "DJANGO_ALLOWED_HOSTS": "clinic.example.org",
+    "EMAIL_URL": "smtp://mail.example.org:587",
 }
 # Variables a developer's shell may carry that would change what a case tests.
 SCRUBBED = (
@@ -72,6 +73,13 @@ def test_production_settings_refuse_to_start_without_allowed_hosts() -> None:
     result = setup_django(**env)
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_a_mail_transport() -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = setup_django(**env)
+    assert result.returncode != 0
+    assert "EMAIL_URL must be set" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,13 @@ ALLOWED_HOSTS = env_value("DJANGO_ALLOWED_HOSTS", env.list, [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
 
+# Reminders, signing links and password resets are email: a production server that silently prints
+# them to its console would lose them, so the mail transport must be chosen explicitly.
+if not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set in production (for example smtp://user:password@mail.example.org:587)."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_value("DJANGO_SECURE_SSL_REDIRECT", env.bool, True)
 SESSION_COOKIE_SECURE = True
