@@ -22,3 +22,9 @@ class ConsentConfig(AppConfig):
         register(
             "portal_home", Panel("consent_documents", "consent/partials/_portal_panel.html", panels.portal_home, 10)
         )
+        # Requested, signed and revoked consents on the chart timeline.
+        from patients.timeline import register_source
+
+        from .timeline import consent_entries
+
+        register_source("consent", consent_entries)

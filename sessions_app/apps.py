@@ -24,6 +24,12 @@ class SessionsAppConfig(AppConfig):
         register(
             "portal_home", Panel("appointments", "sessions_app/partials/_portal_panel.html", panels.portal_upcoming, 10)
         )
+        # Past sessions (kind, status, time; no clinical content) on the chart timeline.
+        from patients.timeline import register_source
+
+        from .timeline import session_entries
+
+        register_source("sessions", session_entries)
         # Clinical records (issue 6): dosing today and unsigned records; the treatment record on the chart.
         from . import admin_clinical, panels_clinical  # noqa: F401
 
