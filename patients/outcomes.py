@@ -275,18 +275,25 @@ def outcome_chart_svg(
             f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{radius}" fill="{colour}" stroke="#ffffff" stroke-width="1">'
             f"<title>{escape(label)}</title></circle>"
         )
-    # Date labels: first and last (and the middle one when there is room).
+    # Date labels: first and last, and the middle one when it does not overlap them (results a
+    # day apart sit a few pixels from each other, and their dates would print on top of each other).
     label_points = [series.points[0], series.points[-1]]
     if len(series.points) > 2:
-        label_points.insert(1, series.points[len(series.points) // 2])
+        label_points.append(series.points[len(series.points) // 2])
+    label_width = 66  # "YYYY-MM-DD" at 11 px, with a little air
+    placed: list[tuple[float, float]] = []
     seen: set[str] = set()
     for point in label_points:
         text = f"{clinic_date(point.at):%Y-%m-%d}"
         if text in seen:
             continue
-        seen.add(text)
         x = x_of(point.at.timestamp())
         anchor = "start" if x < left + 30 else "end" if x > left + plot_w - 30 else "middle"
+        x0 = x if anchor == "start" else x - label_width if anchor == "end" else x - label_width / 2
+        if any(x0 < b and a < x0 + label_width for a, b in placed):
+            continue
+        placed.append((x0, x0 + label_width))
+        seen.add(text)
         out.append(
             f'<text x="{_fmt(x)}" y="{top + plot_h + 16}" text-anchor="{anchor}" '
             f'fill="{COLOURS["muted"]}">{text}</text>'

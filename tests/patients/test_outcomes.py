@@ -102,3 +102,14 @@ def test_the_svg_chart_takes_a_prebuilt_series_without_touching_the_database(dja
     with django_assert_num_queries(0):
         svg = outcome_chart_svg(series, width=500, height=220)
     assert 'width="500"' in svg and "GAD-7" in svg
+
+
+def test_svg_date_labels_never_print_on_top_of_each_other() -> None:
+    # Four results where the last two are a day apart: the middle label would sit on the last one.
+    at = [T0, T0 + dt.timedelta(days=20), T0 + dt.timedelta(days=30), T0 + dt.timedelta(days=31)]
+    series = series_from_rows(PHQ9, [(when, total, "x") for when, total in zip(at, (20, 9, 14, 3), strict=True)])
+    svg = outcome_chart_svg(series)
+    assert ">2026-01-05</text>" in svg and ">2026-02-05</text>" in svg  # first and last always labelled
+    assert ">2026-02-04</text>" not in svg  # the middle one, a day before the last, is left out
+    three = series_from_rows(PHQ9, rows(20, 15, 9))
+    assert ">2026-01-12</text>" in outcome_chart_svg(three)  # a middle label with room is kept
