@@ -18,6 +18,8 @@ from django.utils import timezone
 from kap_clinic.common.models import BaseModel
 from patients.models import Patient
 
+from . import dbguard  # noqa: F401 - registers the SQL function the SQLite delete guards ask (0004)
+
 
 class ImmutableRowError(PermissionError):
     """A write to a row the consent app keeps forever as it was first written."""

@@ -5,7 +5,8 @@ refuses UPDATE and DELETE on them; a published document version refuses UPDATE a
 (drafts stay editable). SQLite refuses the same UPDATEs; DELETE stays possible at the SQL level
 there because Django's test flush on SQLite empties tables with DELETE (as in audit 0002), and
 the models and querysets refuse deletes in the application. TRUNCATE (PostgreSQL test
-teardown) is not a row event and is unaffected.
+teardown) is not a row event and is unaffected. Since 0004 SQLite refuses those DELETEs as well,
+except inside ``manage.py flush`` (see consent/dbguard.py).
 """
 
 from django.db import migrations

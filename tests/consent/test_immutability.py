@@ -1,4 +1,5 @@
-"""A signed record cannot be changed or deleted: not by the models, the API, the admin, or raw SQL."""
+"""A signed record cannot be changed or deleted: not by the models, the API, the admin, or raw SQL
+(PostgreSQL triggers; SQLite triggers that only a whole-database flush gets past)."""
 
 from __future__ import annotations
 
@@ -49,12 +50,33 @@ def test_the_database_refuses_an_update_of_a_countersignature_or_revocation(pers
     assert ConsentCountersignature.objects.get().printed_name.startswith("Dr. Priya Raman")
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps DELETE for the test flush (see 0003)")
-def test_postgresql_refuses_a_delete_of_signed_evidence(signed_record) -> None:
-    for table in ("consent_consentpdf", "consent_consentrecord"):
+def test_the_database_refuses_a_delete_of_signed_evidence(personas, signed_record) -> None:
+    services.consent_countersign(actor=personas.prescriber, record=signed_record)
+    services.consent_revoke(actor=personas.patient_user, record=signed_record)
+    tables = (
+        "consent_consentpdf",
+        "consent_consentcountersignature",
+        "consent_consentrevocation",
+        "consent_consentrecord",
+    )
+    for table in tables:
         with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentdocument WHERE id = %s", [signed_record.document_id])
     assert ConsentRecord.objects.filter(pk=signed_record.pk).exists()
+    assert ConsentPdf.objects.filter(record=signed_record).exists()
+    assert ConsentCountersignature.objects.filter(record=signed_record).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite guard; PostgreSQL's flush is a TRUNCATE")
+def test_on_sqlite_only_a_whole_database_flush_gets_past_the_delete_guard(signed_record) -> None:
+    from consent.dbguard import evidence_delete_allowed
+
+    with evidence_delete_allowed(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentpdf")
+        transaction.set_rollback(True)  # only proving the trigger lets the flush's DELETE through
+    assert ConsentPdf.objects.filter(record=signed_record).exists()
 
 
 def test_the_api_refuses_put_patch_and_delete_of_a_signed_record(personas, api_for, signed_record) -> None:
