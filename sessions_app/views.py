@@ -145,14 +145,28 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
 @role_required(STAFF)
 @require_POST
 def session_move(request: HttpRequest, public_id: str) -> JsonResponse:
-    """Drag or resize on the calendar: the same service and rules as the edit form."""
+    """Drag or resize on the calendar: the same service and rules as the edit form.
+
+    After an ``outside_working_hours`` refusal the calendar lets a practice admin send the same
+    move again with ``override_hours`` and ``override_reason`` (the service checks both).
+    """
     session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
     try:
         payload = json.loads(request.body or b"{}") if request.content_type == "application/json" else request.POST
         starts_at = clock.parse_datetime(payload.get("start", ""), field="starts_at")
         ends_at = clock.parse_datetime(payload["end"], field="ends_at") if payload.get("end") else None
+        reason = payload.get("override_reason") or ""
+        if not isinstance(reason, str) or len(reason) > 300:
+            raise ValidationFailed(
+                "The override reason must be text of at most 300 characters.", field="override_reason"
+            )
         session = scheduling.session_reschedule(
-            actor=request.user, session=session, starts_at=starts_at, ends_at=ends_at
+            actor=request.user,
+            session=session,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            override_hours=payload.get("override_hours") in (True, "1", "true", "on"),
+            override_reason=reason,
         )
     except (ValueError, AttributeError):
         return JsonResponse(error_body(code="invalid", message="Send JSON with start and end."), status=400)

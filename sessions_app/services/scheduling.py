@@ -9,6 +9,8 @@ Rules every write here enforces (the HTML pages, the calendar drag and the API a
   nurse, and a therapist; every clinician on a session must be on the patient's care team.
 - Working hours: booking a clinician outside their hours or into their time off is refused
   unless a practice admin overrides it with a reason (audited as ``session.hours_overridden``).
+  Clashes are checked before hours, so an override is only ever asked for on a slot that is
+  otherwise free (the calendar offers the admin an override on ``outside_working_hours`` only).
 - Status: scheduled → confirmed → checked_in → in_progress → completed; cancelled or no_show.
   Anything else raises ``InvalidTransition``.
 Every write records an audit event with the patient.
@@ -327,6 +329,10 @@ def session_schedule(
             raise ValidationFailed(
                 "An integration session must start after its dosing session ends.", field="starts_at"
             )
+    resources = session_resources(
+        patient=patient, lead_clinician=lead_clinician, additional_staff=additional_staff, room=room
+    )
+    _check_clashes(resources, starts_at, ends_at)  # a clash first: no override can lift it
     overridden = _check_hours(
         actor=actor,
         staff=[lead_clinician, *additional_staff],
@@ -335,10 +341,6 @@ def session_schedule(
         override_hours=override_hours,
         override_reason=override_reason,
     )
-    resources = session_resources(
-        patient=patient, lead_clinician=lead_clinician, additional_staff=additional_staff, room=room
-    )
-    _check_clashes(resources, starts_at, ends_at)
     session = Session.objects.create(
         patient=patient,
         kind=kind,
@@ -448,22 +450,21 @@ def session_update(
         raise ValidationFailed(
             "This session would end after the integration session that follows it.", field="starts_at"
         )
-    staff = [new["lead_clinician"], *new["additional_staff"]]
-    overridden = _check_hours(
-        actor=actor,
-        staff=staff,
-        starts_at=new["starts_at"],
-        ends_at=new["ends_at"],
-        override_hours=override_hours,
-        override_reason=override_reason,
-    )
     resources = session_resources(
         patient=session.patient,
         lead_clinician=new["lead_clinician"],
         additional_staff=new["additional_staff"],
         room=new["room"],
     )
-    _check_clashes(resources, new["starts_at"], new["ends_at"], exclude=session)
+    _check_clashes(resources, new["starts_at"], new["ends_at"], exclude=session)  # before hours: not overridable
+    overridden = _check_hours(
+        actor=actor,
+        staff=[new["lead_clinician"], *new["additional_staff"]],
+        starts_at=new["starts_at"],
+        ends_at=new["ends_at"],
+        override_hours=override_hours,
+        override_reason=override_reason,
+    )
     session.starts_at, session.ends_at = new["starts_at"], new["ends_at"]
     session.lead_clinician, session.room = new["lead_clinician"], new["room"]
     update_fields = ["starts_at", "ends_at", "lead_clinician", "room", "hours_override_by", "hours_override_reason"]

@@ -32,30 +32,88 @@
     message.textContent = text;
   }
 
-  function move(info) {
-    var ev = info.event;
+  // A practice admin may move a session outside working hours or into time off with a reason
+  // (the form's override, through the same service). Offered only on an outside_working_hours
+  // refusal: the service checks clashes first, so a clashing slot is never offered an override.
+  // The refused event snaps back at once; confirming sends the same move again with the reason.
+  function offerOverride(ev, move, reason) {
+    message.className = "alert alert-warning";
+    message.textContent = "";
+    var text = document.createElement("div");
+    text.textContent = "Not moved: " + reason;
+    var form = document.createElement("form");
+    form.className = "d-flex flex-wrap gap-2 mt-2 align-items-center";
+    form.setAttribute("data-testid", "override-form");
+    var label = document.createElement("label");
+    label.className = "small";
+    label.setAttribute("for", "override-reason");
+    label.textContent = "Override as admin and move to " + move.start.slice(0, 16).replace("T", " ") + (move.end ? "–" + move.end.slice(11, 16) : "") + ":";
+    label.setAttribute("data-testid", "override-target");
+    var input = document.createElement("input");
+    input.id = "override-reason";
+    input.className = "form-control form-control-sm w-auto flex-grow-1";
+    input.maxLength = 300;
+    input.placeholder = "Reason (recorded in the audit log)";
+    input.setAttribute("data-testid", "override-reason");
+    var confirm = document.createElement("button");
+    confirm.type = "submit";
+    confirm.className = "btn btn-sm btn-warning";
+    confirm.textContent = "Override and move";
+    confirm.setAttribute("data-testid", "override-confirm");
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "btn btn-sm btn-outline-secondary";
+    cancel.textContent = "Keep it where it was";
+    cancel.setAttribute("data-testid", "override-cancel");
+    form.append(label, input, confirm, cancel);
+    message.append(text, form);
+    cancel.addEventListener("click", function () { show("secondary", "Not moved."); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!input.value.trim()) { input.focus(); return; }
+      send(ev, { start: move.start, end: move.end, override_hours: true, override_reason: input.value.trim() }, null);
+    });
+    input.focus();
+  }
+
+  // POST the move; ``revert`` undoes a drag still on screen (null when re-sending after an override).
+  function send(ev, move, revert) {
     message.className = "alert d-none";
     fetch(ev.extendedProps.moveUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf, "Accept": "application/json" },
-      body: JSON.stringify({ start: wallClock(ev.start), end: ev.end ? wallClock(ev.end) : null })
+      body: JSON.stringify(move)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok && body.ok) {
-          show("success", "Saved: " + ev.title + " now " + body.event.start.replace("T", " ") + "–" + body.event.end.slice(11, 16) + ".");
-          ev.setProp("classNames", body.event.classNames);
-          ev.setExtendedProp("status", body.event.extendedProps.status);
+          // After a revert the dropped EventApi is stale: take the calendar's current one.
+          var current = calendar.getEventById(ev.id) || ev;
+          current.setDates(body.event.start, body.event.end);
+          current.setProp("classNames", body.event.classNames);
+          current.setExtendedProp("status", body.event.extendedProps.status);
+          show("success", "Saved: " + ev.title + " now " + body.event.start.replace("T", " ") + "–" + body.event.end.slice(11, 16) +
+            (move.override_hours ? " (working-hours override recorded)." : "."));
+          return;
+        }
+        if (revert) { revert(); }
+        var error = body.error || {};
+        var reason = error.message || ("The server refused the change (" + response.status + ").");
+        if (!move.override_hours && data.canOverride && error.code === "outside_working_hours") {
+          offerOverride(ev, move, reason);
         } else {
-          var reason = (body.error && body.error.message) || ("The server refused the change (" + response.status + ").");
           show("danger", "Not moved: " + reason);
-          info.revert();
         }
       });
     }).catch(function () {
       show("danger", "Not moved: the server could not be reached.");
-      info.revert();
+      if (revert) { revert(); }
     });
+  }
+
+  function move(info) {
+    var ev = info.event;
+    send(ev, { start: wallClock(ev.start), end: ev.end ? wallClock(ev.end) : null }, function () { info.revert(); });
   }
 
   var extra = {};

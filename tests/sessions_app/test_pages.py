@@ -96,10 +96,10 @@ def test_a_bad_range_is_a_400_not_a_500(frozen, personas, clinic, client_for) ->
     assert client.get(reverse("sessions_app:calendar"), {"clinician": "not-a-uuid"}).status_code == 404
 
 
-def _move(client, session, start, end=None):
+def _move(client, session, start, end=None, **extra):
     return client.post(
         reverse("sessions_app:session_move", args=[session.public_id]),
-        data=json.dumps({"start": start, "end": end}),
+        data=json.dumps({"start": start, "end": end, **extra}),
         content_type="application/json",
     )
 
@@ -137,6 +137,55 @@ def test_dragging_outside_working_hours_is_refused(frozen, personas, clinic, boo
     response = _move(client_for(personas.admin), session, "2026-03-02T19:00:00")
     assert response.status_code == 409
     assert "does not work" in response.json()["error"]["message"]
+
+
+def test_an_admin_confirms_an_override_after_a_drag_outside_hours_and_it_is_audited(
+    frozen, personas, clinic, book, client_for
+) -> None:
+    session = book(at(MONDAY, 9))
+    client = client_for(personas.admin)
+    assert _move(client, session, "2026-03-02T19:00:00").json()["error"]["code"] == "outside_working_hours"
+    missing = _move(client, session, "2026-03-02T19:00:00", override_hours=True, override_reason=" ")
+    assert missing.status_code == 400
+    assert missing.json()["error"]["field"] == "override_reason"
+    too_long = _move(client, session, "2026-03-02T19:00:00", override_hours=True, override_reason="x" * 301)
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["field"] == "override_reason"
+    response = _move(client, session, "2026-03-02T19:00:00", override_hours=True, override_reason="Evening only")
+    assert response.status_code == 200, response.json()
+    assert response.json()["event"]["start"] == "2026-03-02T19:00"
+    session.refresh_from_db()
+    assert session.starts_at == at(MONDAY, 19)
+    assert (session.hours_override_by, session.hours_override_reason) == (personas.admin, "Evening only")
+    assert AuditEvent.objects.filter(action="session.rescheduled", target_public_id=str(session.public_id)).exists()
+    assert AuditEvent.objects.get(action="session.hours_overridden").actor == personas.admin
+
+
+def test_a_clinician_cannot_override_hours_by_drag(frozen, personas, clinic, book, client_for) -> None:
+    session = book(at(MONDAY, 9))
+    client = client_for(personas.prescriber)
+    response = _move(client, session, "2026-03-02T19:00:00", override_hours=True, override_reason="Please")
+    assert response.status_code == 403
+    session.refresh_from_db()
+    assert session.starts_at == at(MONDAY, 9)
+    assert not AuditEvent.objects.filter(action="session.hours_overridden").exists()
+    page = client.get(reverse("sessions_app:calendar")).content.decode()
+    assert 'data-can-override=""' in page
+    assert 'data-can-override="1"' in client_for(personas.admin).get(reverse("sessions_app:calendar")).content.decode()
+
+
+def test_a_clash_outside_hours_is_named_as_a_clash_and_no_override_lifts_it(
+    frozen, personas, clinic, book, client_for
+) -> None:
+    book(at(MONDAY, 19), override_hours=True, override_reason="Evening session")
+    other = book(at(MONDAY, 9), patient=Patient.objects.get(legal_first_name="Morgan"))
+    client = client_for(personas.admin)
+    for extra in ({}, {"override_hours": True, "override_reason": "Evening only"}):
+        response = _move(client, other, "2026-03-02T19:30:00", **extra)
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "slot_unavailable"  # the calendar offers no override on it
+    other.refresh_from_db()
+    assert other.starts_at == at(MONDAY, 9)
 
 
 def test_the_booking_form_books_and_shows_a_clash_as_a_form_error(frozen, personas, clinic, book, client_for) -> None:
