@@ -138,6 +138,15 @@ def test_the_patient_revokes_in_the_portal(client, personas, signed_record) -> N
     page = client.get(response["Location"]).content.decode()
     assert 'data-testid="record-state"' in page and "Revoked" in page
     assert client.post(url, {"reason": ""}).status_code == 409
+    # The signed record and its PDF stay readable after the revocation, in the portal and the chart.
+    rid = {"public_id": signed_record.public_id}
+    pdf = client.get(reverse("portal:consent_record_pdf", kwargs=rid))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(reverse("portal:consent_record_signature", kwargs=rid)).status_code == 200
+    client.force_login(personas.nurse)
+    staff_page = client.get(reverse("consent:record_detail", kwargs=rid))
+    assert staff_page.status_code == 200 and "Revoked" in staff_page.content.decode()
+    assert client.get(reverse("consent:record_pdf", kwargs=rid)).content == pdf.content
 
 
 def test_staff_revoke_from_the_record_page_needs_a_reason(client, personas, signed_record) -> None:
