@@ -261,6 +261,21 @@ def test_the_questionnaire_reminder_goes_only_without_a_recent_phq9(walk, reacha
     assert first.pk != second.pk
 
 
+def test_the_questionnaire_reminder_names_no_instrument_and_nothing_clinical(
+    walk, reachable, booking, sms_outbox
+) -> None:
+    walk(local(2026, 3, 2, 12))
+    booking.book(local(2026, 3, 6, 10), kind="dosing")
+    walk.sweep(local(2026, 3, 3, 10))  # 72 h before: only the questionnaire reminder is due
+    [email], [sms] = mail.outbox, sms_outbox
+    for text in (email.subject, email.body, email.alternatives[0][0], sms.text):
+        lowered = text.lower()
+        assert "questionnaire" in lowered, text
+        assert not [w for w in FORBIDDEN_WORDS if w in lowered.replace("-", " ").split() or f" {w}" in lowered], text
+    assert all("/portal/" in text for text in (email.body, email.alternatives[0][0], sms.text))
+    assert "Friday 6 March 2026 at 10:00" in email.body and "Fri 6 Mar 10:00" in sms.text
+
+
 def test_a_transient_failure_retries_with_backoff_then_succeeds_once(walk, reachable, booking, monkeypatch) -> None:
     calls = []
 
