@@ -170,3 +170,44 @@ class TestStaffIdleTimeout:
             response = client.get("/dashboard/", headers={"HX-Request": "true"})
             assert response.status_code == 200
             assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+
+    POLL = {"HX-Request": "true", "X-KAP-Background": "poll", "HX-Current-URL": "http://testserver/dashboard/?tab=1"}
+
+    def test_background_polls_do_not_keep_an_idle_session_alive(self, client, personas, settings) -> None:
+        # A page left open polls every 30 s; the clinician walked away 31 minutes ago.
+        settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+        with time_machine.travel(self.START, tick=False) as traveller:
+            client.force_login(personas.nurse)
+            assert client.get("/dashboard/").status_code == 200
+            for _ in range(30):
+                traveller.shift(dt.timedelta(minutes=1))
+                assert client.get("/dashboard/", headers=self.POLL).status_code == 200
+            traveller.shift(dt.timedelta(minutes=1))
+            response = client.get("/dashboard/", headers=self.POLL)
+            # The poll itself is refused: the browser is sent to sign in, back to the page it shows.
+            assert response.status_code == 200
+            assert response["HX-Redirect"] == "/accounts/login/?next=/dashboard/%3Ftab%3D1"
+            assert client.get("/dashboard/").status_code == 302
+
+    def test_a_real_request_still_counts_as_activity_between_polls(self, client, personas, settings) -> None:
+        settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+        with time_machine.travel(self.START, tick=False) as traveller:
+            client.force_login(personas.nurse)
+            client.get("/dashboard/")
+            traveller.shift(dt.timedelta(minutes=20))
+            client.get("/dashboard/", headers=self.POLL)
+            assert client.get("/dashboard/").status_code == 200  # the clinician did something at 20 min
+            traveller.shift(dt.timedelta(minutes=20))
+            assert client.get("/dashboard/", headers=self.POLL).status_code == 200
+            traveller.shift(dt.timedelta(minutes=11))
+            assert "HX-Redirect" in client.get("/dashboard/", headers=self.POLL)
+
+    def test_a_foreign_current_url_is_not_used_as_the_way_back(self, client, personas, settings) -> None:
+        settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+        with time_machine.travel(self.START, tick=False) as traveller:
+            client.force_login(personas.nurse)
+            client.get("/dashboard/")
+            traveller.shift(dt.timedelta(minutes=31))
+            headers = {**self.POLL, "HX-Current-URL": "https://evil.example/phish"}
+            response = client.get("/dashboard/", headers=headers)
+            assert response["HX-Redirect"] == "/accounts/login/?next=/dashboard/"

@@ -99,6 +99,44 @@ def test_the_status_strip_shows_the_next_vitals_due_and_is_polled(personas, read
     html = response.content.decode()
     assert 'data-testid="vitals-due" data-overdue="true"' in html
     assert 'hx-trigger="every 30s' in html
+    assert """hx-headers='{"X-KAP-Background": "poll"}'""" in html  # a background poll, not activity
+
+
+def test_the_status_poll_does_not_keep_an_unattended_tablet_signed_in(
+    personas, ready, client_for, clock, settings
+) -> None:
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+    r = ready()
+    give(personas, r)
+    client = client_for(personas.nurse)
+    assert client.get(page_url(r)).status_code == 200
+    status = reverse("sessions_app:dosing_status", kwargs={"public_id": r.session.public_id})
+    poll = {**HX, "HTTP_X_KAP_BACKGROUND": "poll", "HTTP_HX_CURRENT_URL": f"http://testserver{page_url(r)}"}
+    for _ in range(60):  # the page polls every 30 s for half an hour; nobody touches it
+        clock.advance(seconds=30)
+        assert client.get(status, **poll).status_code == 200
+    clock.advance(seconds=61)
+    response = client.get(status, **poll)
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    assert page_url(r) in response["HX-Redirect"].replace("%2F", "/")  # back to the dosing page, not the strip
+    assert client.get(page_url(r)).status_code == 302
+    assert AuditEvent.objects.filter(action="dosing_record.viewed", actor=personas.nurse).count() == 1
+
+
+def test_the_status_poll_still_works_while_the_clinician_is_active(
+    personas, ready, client_for, clock, settings
+) -> None:
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 30
+    r = ready()
+    give(personas, r)
+    client = client_for(personas.nurse)
+    status = reverse("sessions_app:dosing_status", kwargs={"public_id": r.session.public_id})
+    poll = {**HX, "HTTP_X_KAP_BACKGROUND": "poll"}
+    for minute in (15, 30, 45, 60):
+        clock.go(r.dosing.administrations.get().started_at + dt.timedelta(minutes=minute))
+        assert client.get(status, **poll).status_code == 200
+        response = client.post(action_url(r, "vitals"), {"heart_rate": "72"}, **HX)  # a reading every 15 min
+        assert response.status_code == 200, minute
 
 
 def _many_vitals(r, nurse, n: int) -> None:

@@ -360,6 +360,7 @@ def test_the_status_partial_polls_until_the_report_is_finished(personas, ready, 
     url = f"/sessions/reports/{report.public_id}/status/"
     queued = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'data-status="queued"' in queued and f'hx-get="{url}"' in queued and "every 2s" in queued
+    assert """hx-headers='{"X-KAP-Background": "poll"}'""" in queued  # not activity for the idle timeout
     report_render_task.delay(report.pk)
     done = client.get(url, HTTP_HX_REQUEST="true")
     body = done.content.decode()
