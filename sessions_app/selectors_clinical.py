@@ -45,6 +45,7 @@ from .models.inventory import InventoryCount, InventoryEntry, InventoryLot
 from .models.notes import Addendum, IntegrationRecord, PreparationRecord, PsychotherapyNote
 from .selectors import session_get_for
 from .services import dosing as dosing_services
+from .services.notes import integration_dosing_for
 
 
 def _active(user: Any) -> bool:
@@ -495,3 +496,87 @@ def reconciliation_rows() -> list[ReconciliationRow]:
         ReconciliationRow(lot, lot.ledger or Decimal(0), latest.get(lot.pk), adjusted.get(lot.pk, Decimal(0)))
         for lot in lots
     ]
+
+
+@dataclass
+class RecordLink:
+    """One clinical record reachable from a session page: what it is, where it is, its state."""
+
+    label: str
+    url_name: str
+    session_public_id: uuid.UUID
+    state: str  # "signed", "unsigned", "not written", "recorded"
+    when: dt.datetime | None = None
+    addenda: int = 0
+    testid: str = ""
+
+
+def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink] | None:
+    """The clinical records of a session and those linked to it, for the session page.
+
+    None for anyone who does not read this patient's clinical record (practice admins, clinicians
+    off the care team): the session page then shows no clinical links. Psychotherapy notes are
+    never listed here (their author finds them on the chart and in their own list). A fixed
+    number of queries.
+    """
+    if not (_active(user) and user.is_clinician):
+        return None
+    if not clinical_patients(user).filter(pk=session.patient_id).exists():
+        return None
+    Kind = Session.Kind
+    links: list[RecordLink] = []
+
+    def state_of(record: Any, *, signable: bool = True) -> str:
+        if record is None:
+            return "not written"
+        if not signable:
+            return "recorded"
+        return "signed" if record.signed_at else "unsigned"
+
+    def add(label: str, url_name: str, s: Session, record: Any, testid: str, *, signable: bool = True) -> None:
+        addenda = getattr(record, "addenda_count", 0) if record is not None else 0
+        links.append(
+            RecordLink(label, url_name, s.public_id, state_of(record, signable=signable), s.starts_at, addenda, testid)
+        )
+
+    if session.kind == Kind.DOSING:
+        dosing = DosingRecord.objects.filter(session=session).annotate(addenda_count=Count("addenda")).first()
+        add("Dosing record", "sessions_app:dosing", session, dosing, "record-dosing")
+        preparation = (
+            PreparationRecord.objects.filter(patient_id=session.patient_id, session__starts_at__lt=session.starts_at)
+            .select_related("session")
+            .annotate(addenda_count=Count("addenda"))
+            .order_by("-session__starts_at")
+            .first()
+        )
+        if preparation is not None:
+            add("Preparation before it", "sessions_app:preparation", preparation.session, preparation, "record-prep")
+        if dosing is not None:
+            for integration in (
+                IntegrationRecord.objects.filter(dosing_record=dosing)
+                .select_related("session")
+                .annotate(addenda_count=Count("addenda"))
+                .order_by("session__starts_at")
+            ):
+                add("Integration after it", "sessions_app:integration", integration.session, integration, "record-int")
+    elif session.kind == Kind.PREPARATION:
+        record = PreparationRecord.objects.filter(session=session).annotate(addenda_count=Count("addenda")).first()
+        add("Preparation record", "sessions_app:preparation", session, record, "record-prep")
+    elif session.kind == Kind.INTEGRATION:
+        record = (
+            IntegrationRecord.objects.filter(session=session)
+            .select_related("dosing_record__session")
+            .annotate(addenda_count=Count("addenda"))
+            .first()
+        )
+        add("Integration record", "sessions_app:integration", session, record, "record-int")
+        check = FollowUpCheck.objects.filter(session=session).first()
+        add("Follow-up questions", "sessions_app:follow_up_check", session, check, "record-follow-up", signable=False)
+        dosing = record.dosing_record if record is not None else integration_dosing_for(session)
+        if dosing is not None:
+            dosing.addenda_count = dosing.addenda.count()
+            add("Dosing session it follows", "sessions_app:dosing", dosing.session, dosing, "record-dosing")
+    elif session.kind == Kind.FOLLOW_UP:
+        check = FollowUpCheck.objects.filter(session=session).first()
+        add("Follow-up questions", "sessions_app:follow_up_check", session, check, "record-follow-up", signable=False)
+    return links

@@ -28,7 +28,7 @@ from kap_clinic.common.errors import ApplicationError, ValidationFailed
 from kap_clinic.common.forms import apply_error
 from patients.selectors import care_team_for, patient_get_for, patient_list_visible_to
 
-from . import calendar_data, clock, forms, selectors
+from . import calendar_data, clock, forms, selectors, selectors_clinical
 from .models import Location, Room, Session, SessionKind, TimeOff, TreatmentCourse, WorkingHours
 from .services import clinic as clinic_services
 from .services import courses as course_services
@@ -253,6 +253,7 @@ def session_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "can_cancel": Session.Status.CANCELLED in TRANSITIONS[session.status],
         "cancel_form": forms.CancelForm(),
         "integrations": session.follow_up_sessions.exclude(status=Session.Status.CANCELLED),
+        "clinical_records": selectors_clinical.session_clinical_records(user=request.user, session=session),
     }
     return render(request, "sessions_app/session_detail.html", context)
 

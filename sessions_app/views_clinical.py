@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kap_clinic.accounts.models import User
@@ -34,6 +35,7 @@ from .models.dosing import AdverseEvent, DosingRecord, Medication, Observation, 
 from .models.followup import FollowUpCheck
 from .models.inventory import InventoryLot, Product
 from .models.notes import RISKS, Readiness
+from .reports.charts import VitalsPoint, vitals_chart_svg
 from .services import dosing as ds
 from .services import inventory as inv
 from .services import notes as note_services
@@ -55,6 +57,24 @@ def _dosing_of(session: Session) -> DosingRecord:
         return DosingRecord.objects.select_related("session", "patient").get(session=session)
     except DosingRecord.DoesNotExist:
         raise Http404("This session has no dosing record yet.") from None
+
+
+def _vitals_chart(page: selectors_clinical.DosingPage) -> SafeString | None:
+    """The trend of the session's readings (voided ones left out) with the BP alert limits dashed."""
+    points = [
+        VitalsPoint(v.taken_at, v.systolic, v.diastolic, v.heart_rate, v.spo2)
+        for v in page.state.vitals
+        if v.voided_at is None and any(x is not None for x in (v.systolic, v.diastolic, v.heart_rate, v.spo2))
+    ]
+    if len(points) < 2:
+        return None
+    s = page.state.settings
+    limits = (
+        (float(s.alert_systolic_above), f"SBP alert > {s.alert_systolic_above:g}", "#b42318"),
+        (float(s.alert_diastolic_above), f"DBP alert > {s.alert_diastolic_above:g}", "#d97706"),
+    )
+    svg = vitals_chart_svg(points, width=640, height=220, limits=limits, title="Trend")
+    return mark_safe(svg)  # noqa: S308 - numbers and escaped labels built by vitals_chart_svg
 
 
 def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord | None, **extra: Any) -> dict:
@@ -98,6 +118,7 @@ def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord
             aldrete_items=ds.ALDRETE_ITEMS,
             rems_questions=ds.REMS_REQUIRED,
             now_local=clock.to_local(page.state.at),
+            vitals_chart=_vitals_chart(page),
         )
     return context
 

@@ -35,8 +35,17 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def vitals_chart_svg(points: Sequence[VitalsPoint], *, width: int = 680, height: int = 260) -> str:
-    """BP, heart rate and SpO2 over the session on one 40–200 scale, times in clinic time."""
+def vitals_chart_svg(
+    points: Sequence[VitalsPoint],
+    *,
+    width: int = 680,
+    height: int = 260,
+    limits: Sequence[tuple[float, str, str]] = (),
+    title: str = "Vitals during the session",
+) -> str:
+    """BP, heart rate and SpO2 over the session on one 40–200 scale, times in clinic time.
+
+    ``limits`` are (value, label, colour) drawn as dashed lines, e.g. the systolic alert limit."""
     left, right, top, bottom = 40, 14, 26, 46
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [getattr(p, key) for p in points for key, _, _ in SERIES if getattr(p, key) is not None]
@@ -45,7 +54,7 @@ def vitals_chart_svg(points: Sequence[VitalsPoint], *, width: int = 680, height:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="10">',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text x="{left}" y="15" font-size="11.5" font-weight="bold" fill="#1c262b">Vitals during the session</text>',
+        f'<text x="{left}" y="15" font-size="11.5" font-weight="bold" fill="#1c262b">{escape(title)}</text>',
     ]
 
     def y_of(v: float) -> float:
@@ -56,6 +65,12 @@ def vitals_chart_svg(points: Sequence[VitalsPoint], *, width: int = 680, height:
         out.append(f'<line x1="{left}" y1="{y}" x2="{left + plot_w}" y2="{y}" stroke="#e3e8eb"/>')
         out.append(f'<text x="{left - 5}" y="{_fmt(y_of(tick) + 3.5)}" text-anchor="end" fill="#5c6b73">{tick}</text>')
     out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#5c6b73"/>')
+    for value, label, colour in limits:
+        y = _fmt(y_of(value))
+        out.append(
+            f'<line x1="{left}" y1="{y}" x2="{left + plot_w}" y2="{y}" stroke="{colour}" stroke-dasharray="5 4"/>'
+        )
+        out.append(f'<text x="{left + 4}" y="{_fmt(y_of(value) - 3)}" fill="{colour}">{escape(label)}</text>')
     if not points:
         out.append(
             f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle" fill="#5c6b73">'

@@ -169,3 +169,15 @@ def test_a_whole_dosing_session_from_checks_to_the_signed_note(
     expect(page.locator("[data-testid=ledger]")).to_contain_text("Jordan Ellis")
     assert re.search(r"Administered\s+-35", page.locator("[data-testid=ledger]").inner_text())
     screenshot("dosing-5-lot")
+    page.goto(f"{live_server.url}/sessions/inventory/reconciliation/")
+    expect(page.locator("[data-testid=reconciliation-row]").filter(has_text="KV-2026-17")).to_contain_text("465 mg")
+    screenshot("dosing-6-reconciliation")
+
+    # From the session page to its record and back.
+    page.goto(f"{live_server.url}/sessions/{session.public_id}/")
+    records = page.locator("[data-testid=session-clinical-records]")
+    expect(records.locator("[data-testid=record-dosing]")).to_have_attribute("data-state", "signed")
+    records.get_by_role("link", name="Dosing record").click()
+    expect(page.locator("[data-testid=dosing-title]")).to_be_visible()
+    page.get_by_role("link", name="Session", exact=True).click()
+    expect(records).to_be_visible()
