@@ -140,6 +140,17 @@ def test_revoked_consent_refuses_through_the_api(personas, ready, api_for) -> No
     assert "revoked on" in message
 
 
+def test_a_not_eligible_decision_refuses_through_the_api(personas, ready, api_for) -> None:
+    r = ready()
+    h.make_not_eligible(personas.demo_patient, personas.prescriber)
+    response = post_dose(api_for(personas.nurse), personas, r)
+    assert response.status_code == 409
+    code, message = error(response)
+    assert code == "not_eligible"
+    assert "not eligible" in message.lower()
+    assert not Administration.objects.exists()
+
+
 def test_bp_override_through_the_api_is_recorded_and_audited(personas, ready, api_for) -> None:
     r = ready(vitals={"systolic": 185, "diastolic": 115})
     body = {"decision": "override", "reason": "Asymptomatic; cardiology cleared"}
@@ -197,6 +208,7 @@ def test_discharge_at_45_minutes_is_a_409_without_override(personas, ready, api_
         url("dosing_discharge", public_id=r.dosing.public_id), {**body, "override_reason": "Recovered"}, format="json"
     )
     assert response.status_code == 201
+    assert GateOverride.objects.get(kind="observation_time").reason == "Recovered"
     assert AuditEvent.objects.filter(action="dosing.observation_overridden").exists()
 
 
