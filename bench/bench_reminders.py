@@ -3,15 +3,15 @@
     .venv/bin/python bench/bench_reminders.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kap_bench .venv/bin/python bench/bench_reminders.py --rows 1000000
 
-A throwaway database ``test_kap_bench_reminders`` is created next to the one DATABASE_URL names
-(default postgres://postgres@127.0.0.1:5432/kap_bench) and dropped at the end. Sessions and
-reminders are inserted with ``INSERT … SELECT generate_series`` (seconds, not minutes): four
-reminders per session (48 h and 2 h, email and SMS) over three years of history, so most rows
-are sent, skipped or cancelled, a few thousand are pending in the future, and ``--due`` are due
-now. Then it runs the sweep's own query (``services.reminders.due_reminders``), prints EXPLAIN
-(ANALYZE, BUFFERS), and times it; it also times a whole sweep of the due rows (claim, render,
-hand to in-memory channels, mark sent). Exits 1 when the selection's median is 100 ms or more
-or the plan does not use the ``reminder_due`` index.
+A throwaway database ``test_<name>_reminders`` is created next to the one DATABASE_URL names
+(default postgres://postgres@127.0.0.1:5432/kap_bench, so ``test_kap_bench_reminders``) and dropped
+at the end. Sessions and reminders are inserted with ``INSERT … SELECT generate_series`` (seconds,
+not minutes): four reminders per session (48 h and 2 h, email and SMS) over three years of history,
+so most rows are sent, skipped or cancelled, a few thousand are pending in the future, and ``--due``
+are due now. Then it runs the sweep's own query (``services.reminders.due_reminders``), prints
+EXPLAIN (ANALYZE, BUFFERS), and times it; it also times a whole sweep of the due rows (claim,
+render, hand to in-memory channels, mark sent). Exits 1 when the selection's median is 100 ms or
+more or the plan does not use the ``reminder_due`` index.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kap_clinic.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kap_bench")
-TEST_DB = "test_kap_bench_reminders"
 LIMIT_MS = 100.0
 
 
@@ -190,7 +189,9 @@ def main() -> int:
     if not db["ENGINE"].endswith("postgresql"):
         print("bench_reminders needs PostgreSQL: set DATABASE_URL=postgres://…")
         return 2
-    db.setdefault("TEST", {})["NAME"] = TEST_DB
+    # test_<name>_reminders next to the database named (test_kap_bench_reminders by default), so
+    # benches pointed at different databases never drop each other's.
+    db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_reminders"
     started = time.perf_counter()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:

@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_reports.py
     DATABASE_URL=sqlite:// .venv/bin/python bench/bench_reports.py   # SQLite file in /tmp instead
 
-A throwaway database ``test_kap_bench_reports`` is created next to the one DATABASE_URL names
-(default postgres://postgres@127.0.0.1:5432/kap_bench) and dropped at the end. The patient has
+A throwaway database ``test_<name>_reports`` is created next to the one DATABASE_URL names
+(default postgres://postgres@127.0.0.1:5432/kap_bench, so ``test_kap_bench_reports``) and
+dropped at the end. The patient has
 a six-month course: 20 dosing sessions, each with a dosing record, a dose from a lot, 10 vitals,
 2 observations and a discharge (an adverse event in every fourth), 20 preparation/integration
 sessions, and 36 questionnaire results (PHQ-9, GAD-7, PCL-5) for three outcome charts. Each run
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import statistics
@@ -29,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kap_clinic.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kap_bench")
-TEST_DB = "test_kap_bench_reports"
 SQLITE_FILE = "/tmp/kap-bench-reports.sqlite3"  # noqa: S108 - a throwaway bench database
 LIMIT_S = 2.0
 
@@ -39,6 +40,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dosings", type=int, default=20)
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--pdf", help="also save the first rendered PDF to this file (to look at it)")
     return parser.parse_args()
 
 
@@ -232,7 +234,10 @@ def measure(info: dict, args: argparse.Namespace) -> dict:
             from pypdf import PdfReader
 
             with report.file.open("rb") as handle:
-                pages = len(PdfReader(handle).pages)
+                data = handle.read()
+            pages = len(PdfReader(io.BytesIO(data)).pages)
+            if args.pdf:
+                Path(args.pdf).write_bytes(data)
         else:
             times.append(elapsed)
             cpu.append(used)
@@ -265,7 +270,8 @@ def main() -> int:
     from django.db import connection
 
     db = settings.DATABASES["default"]
-    db.setdefault("TEST", {})["NAME"] = SQLITE_FILE if db["ENGINE"].endswith("sqlite3") else TEST_DB
+    sqlite = db["ENGINE"].endswith("sqlite3")
+    db.setdefault("TEST", {})["NAME"] = SQLITE_FILE if sqlite else f"test_{db['NAME']}_reports"
     started = time.perf_counter()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
