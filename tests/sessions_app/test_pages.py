@@ -387,5 +387,6 @@ def test_the_portal_shows_a_patient_only_their_own_appointments(frozen, personas
     home = client_for(personas.patient_user).get(reverse("portal:home")).content.decode()
     assert 'data-testid="portal-appointments"' in home
     assert "Monday 2 March 2026, 09:00–11:00" in home
+    assert "Dosing session with Dr. Priya Raman and Tessa Kline" in home  # the whole team, as on the full list
     other = client_for(personas.other_patient_user).get(reverse("portal:sessions")).content.decode()
     assert "2 March 2026" not in other
