@@ -151,7 +151,8 @@ def ical(sessions: Iterable[Session], *, clinician: User) -> bytes:
         item.add("dtstamp", now)
         item.add("dtstart", session.starts_at)
         item.add("dtend", session.ends_at)
-        item.add("summary", f"{session.get_kind_display()} · {session.patient.initials}")
+        # No session kind either: "Dosing" on a lock screen says what the visit is for.
+        item.add("summary", f"Session · {session.patient.initials}")
         if session.room:
             item.add("location", session.room.name)
         item.add("status", "CONFIRMED" if session.status != Session.Status.SCHEDULED else "TENTATIVE")

@@ -32,7 +32,8 @@ def test_the_feed_shows_times_room_and_initials_only(frozen, personas, clinic, b
     events = [c for c in Calendar.from_ical(response.content).walk("VEVENT")]
     assert len(events) == 1  # the cancelled session is left out
     event = events[0]
-    assert str(event["summary"]) == "Dosing · JE"
+    assert str(event["summary"]) == "Session · JE"
+    assert "dosing" not in body.lower().replace("dosing a", "")  # the room's own name is allowed
     assert str(event["location"]) == "Dosing A"
     assert event.decoded("dtstart") == dose.starts_at
     assert event.decoded("dtend") == dose.ends_at
