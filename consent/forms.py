@@ -58,8 +58,9 @@ class SignForm(forms.Form):
     # No max_length: the service bounds the decoded image and says so in words (the request body
     # itself is capped by DATA_UPLOAD_MAX_MEMORY_SIZE).
     signature = forms.CharField(required=False, widget=forms.HiddenInput)
-    shown_text_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    shown_electronic_records_sha256 = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # No max_length either: a hash that is not the one shown gets the service's "reload" message.
+    shown_text_sha256 = forms.CharField(required=False, widget=forms.HiddenInput)
+    shown_electronic_records_sha256 = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class SetPasswordForm(forms.Form):

@@ -135,7 +135,8 @@ def consent_sign(request: HttpRequest, public_id: str) -> HttpResponse:
         patient=patient, kind=ConsentKind.ELECTRONIC_RECORDS
     ):
         ersd = selectors.document_current(ConsentKind.ELECTRONIC_RECORDS)
-    form = SignForm(request.POST or None)
+    # Bound on every POST (even an empty one), so it always reaches the service and its rules.
+    form = SignForm(request.POST if request.method == "POST" else None)
     status_code = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -161,6 +162,8 @@ def consent_sign(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, "Thank you. Your signature is recorded; your signed copy is below.")
             return redirect("portal:consent_record", public_id=record.public_id)
     elif form.is_bound:
+        if status != SigningRequest.Status.PENDING:
+            return _dead_link(request, status, status=409)
         status_code = 400
     context = {
         "signing_request": signing_request,
@@ -215,9 +218,9 @@ def consent_record_signature(request: HttpRequest, public_id: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def consent_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     record = selectors.consent_record_get_for(user=request.user, public_id=public_id)
-    form = RevokeForm(request.POST or None)
-    status_code = 200
-    if request.method == "POST" and form.is_valid():
+    form = RevokeForm(request.POST if request.method == "POST" else None)
+    status_code = 400 if form.is_bound and not form.is_valid() else 200
+    if form.is_bound and form.is_valid():
         try:
             services.consent_revoke(actor=request.user, record=record, reason=form.cleaned_data["reason"])
         except ApplicationError as exc:

@@ -235,3 +235,28 @@ def test_signing_through_the_page_records_ip_and_agent_and_a_second_post_gets_40
     assert second.status_code == 409
     assert "already been signed" in second.content.decode()
     assert ConsentRecord.objects.filter(request=kap_request).count() == 1
+    # Neither an empty POST nor a malformed one shows the signing form again for a used request.
+    for body in ({}, {**_form(kap_request, signature_url), "typed_name": "x" * 500}):
+        again = client.post(url, body)
+        assert again.status_code == 409 and 'data-testid="link-invalid"' in again.content.decode()
+    assert ConsentRecord.objects.filter(request=kap_request).count() == 1
+
+
+def test_an_empty_or_tampered_post_to_the_signing_page_signs_nothing_and_says_why(
+    client, personas, kap_request, signature_url
+) -> None:
+    client.force_login(personas.patient_user)
+    url = reverse("portal:consent_sign", kwargs={"public_id": kap_request.public_id})
+    empty = client.post(url, {})
+    assert empty.status_code == 409 and "reload" in empty.content.decode()
+    tampered = client.post(url, _form(kap_request, signature_url, shown_text_sha256="z" * 500))
+    assert tampered.status_code == 409 and "reload" in tampered.content.decode()
+    assert not ConsentRecord.objects.exists()
+
+
+def test_an_over_long_revocation_reason_in_the_portal_is_a_400(client, personas, signed_record) -> None:
+    client.force_login(personas.patient_user)
+    url = reverse("portal:consent_revoke", kwargs={"public_id": signed_record.public_id})
+    response = client.post(url, {"reason": "x" * 2001})
+    assert response.status_code == 400 and "at most 2000 characters" in response.content.decode()
+    assert not hasattr(type(signed_record).objects.get(pk=signed_record.pk), "revocation")
