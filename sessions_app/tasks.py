@@ -1,9 +1,9 @@
 """Background jobs of sessions_app. IDs only in messages; each task calls services; all are safe
 to run twice (claims are conditional UPDATEs on the rows, which are the source of truth).
 
-- ``jobs_sweep_task`` (beat, every minute): plans consent reminders, recovers claims of dead
-  workers, sends due reminders, hands report jobs the broker lost back to it, and renders signed
-  consent snapshots whose own task never ran.
+- ``jobs_sweep_task`` (beat, every minute): plans consent reminders and reminders on channels a
+  patient chose after booking, recovers claims of dead workers, sends due reminders, hands report
+  jobs the broker lost back to it, and renders signed consent snapshots whose own task never ran.
 - ``reminder_send_task``: send one reminder now (an admin's resend).
 - ``report_render_task``: render one report.
 """
@@ -19,6 +19,7 @@ def jobs_sweep_task() -> dict:
 
     result: dict = {
         "consent_planned": reminders.reminders_plan_consent(),
+        "channels_planned": reminders.reminders_plan_new_channels(),
         "recovered": reminders.reminders_recover_stale(),
     }
     result["reminders"] = reminders.reminders_send_due()

@@ -6,6 +6,8 @@ Rules (issue 7; reliability.md §6):
   to the broker, so a booking succeeds with Redis down and the sweep sends what is due later.
 - One row per (session, kind, channel, offset) (a database constraint). Moving a session
   re-arms its rows for the new time; a cancelled session's pending rows are cancelled.
+- A channel the patient turns on after booking (or a newly given mobile or email) is planned
+  for their upcoming sessions by the minute sweep (``reminders_plan_new_channels``).
 - Sending claims a row with a conditional UPDATE (pending → sending, with a fresh claim token);
   only the caller whose UPDATE changed the row sends, so two sweeps or workers racing never
   send twice. The claim holder alone may finish the row (``claim_token`` in the WHERE).
@@ -244,6 +246,35 @@ def reminders_replan_for_session(*, session: Session, now: dt.datetime | None = 
             _set(row, status=S.CANCELLED, status_reason=reason, claimed_at=None, claim_token=None, now=now)
             touched.append(row)
     return touched
+
+
+def reminders_plan_new_channels(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Plan reminders for a channel a patient chose after their sessions were booked (run by the
+    minute sweep). The patients app cannot call this app, so a patient who turns SMS or email
+    reminders on, or gives a mobile number or an email address, is picked up here: upcoming
+    sessions whose patient can be reached on a channel that has no reminder row for them are
+    re-planned (``reminders_replan_for_session``, idempotent). Sessions starting sooner than the
+    shortest offset are left out: there is nothing left to plan for them. Returns the sessions
+    re-planned.
+    """
+    now = now or timezone.now()
+    shortest = min(settings.REMINDER_OFFSETS, default=0)
+
+    def lacks(channel: str) -> Exists:
+        return ~Exists(Reminder.objects.filter(session=OuterRef("pk"), channel=channel))
+
+    email = Q(patient__reminder_email_opt_in=True) & ~Q(patient__email="") & lacks(C.EMAIL)
+    sms = Q(patient__reminder_sms_opt_in=True) & ~Q(patient__mobile="") & lacks(C.SMS)
+    sessions = (
+        Session.objects.filter(status__in=UPCOMING, starts_at__gt=now + dt.timedelta(minutes=shortest))
+        .filter(email | sms)
+        .order_by("starts_at")[:limit]
+    )
+    count = 0
+    for session in sessions:
+        reminders_replan_for_session(session=session, now=now)
+        count += 1
+    return count
 
 
 def _inactive_reason(session: Session) -> str:

@@ -384,7 +384,39 @@ def test_the_sweep_task_plans_consent_reminders_sends_and_reports_what_it_did(wa
     walk(local(2026, 3, 3, 10))
     result = jobs_sweep_task.delay().get()
     assert result["reminders"] == {"sent": 2}
-    assert set(result) == {"consent_planned", "recovered", "reminders", "reports", "consent_snapshots"}
+    assert set(result) == {
+        "consent_planned",
+        "channels_planned",
+        "recovered",
+        "reminders",
+        "reports",
+        "consent_snapshots",
+    }
+
+
+def test_a_channel_the_patient_chooses_after_booking_is_planned_by_the_next_sweep(
+    walk, reachable, booking, personas, sms_outbox
+) -> None:
+    from patients.services import patient_update
+
+    reachable.reminder_sms_opt_in = False
+    reachable.save(update_fields=["reminder_sms_opt_in"])
+    walk(local(2026, 3, 2, 12))
+    session = booking.book(local(2026, 3, 5, 10))
+    assert {r.channel for r in rows(session)} == {"email"}
+    walk(local(2026, 3, 3, 9))
+    patient_update(actor=personas.admin, patient=reachable, reminder_sms_opt_in=True)  # the patient asks for SMS
+    result = jobs_sweep_task.delay().get()
+    assert result["channels_planned"] == 1 and result["reminders"] == {}
+    sms_rows = rows(session, channel="sms")
+    assert [(r.offset_minutes, r.due_at.astimezone(NY)) for r in sms_rows] == [
+        (2880, local(2026, 3, 3, 10)),
+        (120, local(2026, 3, 5, 8)),
+    ]
+    assert jobs_sweep_task.delay().get()["channels_planned"] == 0  # planned once; nothing more to do
+    walk(local(2026, 3, 3, 10))
+    assert jobs_sweep_task.delay().get()["reminders"] == {"sent": 2}  # the 48 h email and the new SMS
+    assert len(sms_outbox) == 1 and len(mail.outbox) == 1
 
 
 def test_running_the_send_task_twice_sends_once(walk, reachable, booking, sms_outbox) -> None:

@@ -55,17 +55,21 @@ class Provider:
                 if first:
                     provider.release.wait(60)  # the worker dies while waiting for this answer
                 reply = json.dumps({"id": f"prov-{list(provider.delivered).index(key) + 1}"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                except OSError:
+                    pass  # the worker that asked is dead (the held first answer)
 
             def log_message(self, *args) -> None:  # noqa: ANN002
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # a dead worker's socket is expected
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/messages"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
