@@ -42,6 +42,18 @@ class RevokeForm(forms.Form):
     )
 
 
+class PortalRevokeForm(RevokeForm):
+    """The patient's own revocation: the reason is theirs to give or not."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        label="Reason (optional)",
+        help_text="You do not have to give a reason. If you do, your care team will see it.",
+    )
+
+
 class SignForm(forms.Form):
     """Every field is optional here on purpose: the service names what is missing in plain words."""
 

@@ -18,7 +18,7 @@ from kap_clinic.common.middleware import client_ip
 from patients import selectors as patient_selectors
 
 from . import manifestation, selectors, services, text
-from .forms import RevokeForm, SetPasswordForm, SignForm
+from .forms import PortalRevokeForm, SetPasswordForm, SignForm
 from .models import ConsentKind, SigningRequest
 from .responses import pdf_response, png_response
 
@@ -218,7 +218,7 @@ def consent_record_signature(request: HttpRequest, public_id: str) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 def consent_revoke(request: HttpRequest, public_id: str) -> HttpResponse:
     record = selectors.consent_record_get_for(user=request.user, public_id=public_id)
-    form = RevokeForm(request.POST if request.method == "POST" else None)
+    form = PortalRevokeForm(request.POST if request.method == "POST" else None)
     status_code = 400 if form.is_bound and not form.is_valid() else 200
     if form.is_bound and form.is_valid():
         try:

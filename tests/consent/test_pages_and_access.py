@@ -132,7 +132,10 @@ def test_the_portal_shows_pending_and_signed_documents_with_manifestation(
 def test_the_patient_revokes_in_the_portal(client, personas, signed_record) -> None:
     client.force_login(personas.patient_user)
     url = reverse("portal:consent_revoke", kwargs={"public_id": signed_record.public_id})
-    assert client.get(url).status_code == 200
+    form = client.get(url)
+    assert form.status_code == 200
+    assert "do not have to give a reason" in form.content.decode()  # not the staff wording
+    assert "on the patient's behalf" not in form.content.decode()
     response = client.post(url, {"reason": "I want to stop."})
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
