@@ -151,6 +151,15 @@ def measure(args: argparse.Namespace) -> dict:
         found = list(reminders.due_reminders(now=now, limit=200).values_list("pk", flat=True))
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
+    # The sweep's other per-minute query: upcoming sessions missing a channel the patient chose.
+    missing = reminders.sessions_missing_a_channel(now=now).values_list("pk", flat=True)
+    missing_plan = explain(*missing.query.sql_with_params())
+    missing_times = []
+    for _ in range(max(args.iterations // 5, 3)):
+        t0 = time.perf_counter()
+        planned = reminders.reminders_plan_new_channels(now=now)
+        missing_times.append((time.perf_counter() - t0) * 1000)
+    missing_times.sort()
     # A whole sweep of the backlog: claim, check, render, send (in-memory channels), mark sent.
     with (
         override_settings(
@@ -171,6 +180,10 @@ def measure(args: argparse.Namespace) -> dict:
         "index_used": "reminder_due" in plan,
         "plan": plan,
         "sql": sql % tuple(repr(str(p)) for p in params),
+        "new_channels_median_ms": round(statistics.median(missing_times), 2),
+        "new_channels_max_ms": round(missing_times[-1], 2),
+        "new_channels_planned": planned,
+        "new_channels_plan": missing_plan,
         "sweep": outcome,
         "sweep_seconds": round(sweep_s, 2),
         "sweep_queries_per_reminder": round(len(ctx) / max(sum(outcome.values()), 1), 1),
@@ -218,6 +231,13 @@ def main() -> int:
     print()
     print("EXPLAIN (ANALYZE, BUFFERS):")
     print(figures["plan"])
+    print()
+    print(
+        f"sessions missing a chosen channel (upcoming sessions, every minute): median "
+        f"{figures['new_channels_median_ms']} ms · max {figures['new_channels_max_ms']} ms · "
+        f"{figures['new_channels_planned']} re-planned"
+    )
+    print(figures["new_channels_plan"])
     print()
     print(
         f"whole sweep of the backlog: {figures['sweep']} in {figures['sweep_seconds']} s "

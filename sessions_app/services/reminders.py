@@ -248,30 +248,43 @@ def reminders_replan_for_session(*, session: Session, now: dt.datetime | None = 
     return touched
 
 
-def reminders_plan_new_channels(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    """Plan reminders for a channel a patient chose after their sessions were booked (run by the
-    minute sweep). The patients app cannot call this app, so a patient who turns SMS or email
-    reminders on, or gives a mobile number or an email address, is picked up here: upcoming
-    sessions whose patient can be reached on a channel that has no reminder row for them are
-    re-planned (``reminders_replan_for_session``, idempotent). Sessions starting sooner than the
-    shortest offset are left out: there is nothing left to plan for them. Returns the sessions
-    re-planned.
+def sessions_missing_a_channel(*, now: dt.datetime, limit: int = 200):  # noqa: ANN201 - QuerySet
+    """Upcoming sessions whose patient can be reached on a channel that has no reminder row.
+
+    Only sessions whose first reminder falls within a day from now: later ones are planned when
+    they come that close (the scan then stays a few days of sessions, not the whole future book).
     """
-    now = now or timezone.now()
     shortest = min(settings.REMINDER_OFFSETS, default=0)
+    longest = max([*settings.REMINDER_OFFSETS, settings.REMINDER_QUESTIONNAIRE_OFFSET])
+    horizon = now + dt.timedelta(minutes=longest) + dt.timedelta(days=1)
 
     def lacks(channel: str) -> Exists:
         return ~Exists(Reminder.objects.filter(session=OuterRef("pk"), channel=channel))
 
     email = Q(patient__reminder_email_opt_in=True) & ~Q(patient__email="") & lacks(C.EMAIL)
     sms = Q(patient__reminder_sms_opt_in=True) & ~Q(patient__mobile="") & lacks(C.SMS)
-    sessions = (
-        Session.objects.filter(status__in=UPCOMING, starts_at__gt=now + dt.timedelta(minutes=shortest))
+    return (
+        Session.objects.filter(
+            status__in=UPCOMING, starts_at__gt=now + dt.timedelta(minutes=shortest), starts_at__lte=horizon
+        )
         .filter(email | sms)
         .order_by("starts_at")[:limit]
     )
+
+
+def reminders_plan_new_channels(*, now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Plan reminders for a channel a patient chose after their sessions were booked (run by the
+    minute sweep). The patients app cannot call this app, so a patient who turns SMS or email
+    reminders on, or gives a mobile number or an email address, is picked up here: upcoming
+    sessions whose patient can be reached on a channel that has no reminder row for them are
+    re-planned (``reminders_replan_for_session``, idempotent). Sessions starting sooner than the
+    shortest offset are left out (nothing is left to plan for them), and so are sessions whose
+    first reminder is more than a day away (a later sweep plans them). Returns the sessions
+    re-planned.
+    """
+    now = now or timezone.now()
     count = 0
-    for session in sessions:
+    for session in sessions_missing_a_channel(now=now, limit=limit):
         reminders_replan_for_session(session=session, now=now)
         count += 1
     return count

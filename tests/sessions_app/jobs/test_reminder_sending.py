@@ -419,6 +419,22 @@ def test_a_channel_the_patient_chooses_after_booking_is_planned_by_the_next_swee
     assert len(sms_outbox) == 1 and len(mail.outbox) == 1
 
 
+def test_a_far_session_gets_the_new_channel_once_its_first_reminder_is_a_day_away(
+    walk, reachable, booking, personas
+) -> None:
+    from patients.services import patient_update
+
+    reachable.reminder_sms_opt_in = False
+    reachable.save(update_fields=["reminder_sms_opt_in"])
+    walk(local(2026, 3, 2, 12))
+    session = booking.book(local(2026, 3, 20, 10))
+    patient_update(actor=personas.admin, patient=reachable, reminder_sms_opt_in=True)
+    assert reminder_services.reminders_plan_new_channels() == 0  # the first reminder is weeks away
+    walk(local(2026, 3, 16, 11))  # the longest offset (72 h) + a day before the session
+    assert reminder_services.reminders_plan_new_channels() == 1
+    assert {(r.channel, r.offset_minutes) for r in rows(session, channel="sms")} == {("sms", 2880), ("sms", 120)}
+
+
 def test_running_the_send_task_twice_sends_once(walk, reachable, booking, sms_outbox) -> None:
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
