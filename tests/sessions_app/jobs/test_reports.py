@@ -186,11 +186,23 @@ def test_the_operations_report_counts_sessions_rooms_and_reminders_and_names_no_
     from sessions_app.models.reminders import Reminder
 
     r = kit.finished_racemic_session(personas, ready, clock)
-    # The booking planned the session's reminders; say one went out and one failed.
+    # The booking planned the session's reminders; say one went out and another (SMS) failed.
     rows = list(Reminder.objects.filter(session=r.session).order_by("id"))
     Reminder.objects.filter(pk=rows[0].pk).update(status="sent", sent_at=r.session.starts_at)
-    Reminder.objects.filter(pk__in=[x.pk for x in rows[1:2]]).update(status="failed", last_error="x")
-    failed = min(len(rows) - 1, 1)
+    Reminder.objects.create(
+        patient=r.session.patient,
+        session=r.session,
+        kind="appointment",
+        channel="sms",
+        offset_minutes=1440,  # not one of the planned offsets, so it cannot collide with a planned row
+        planned_for=rows[0].planned_for,
+        due_at=rows[0].due_at,
+        next_attempt_at=rows[0].due_at,
+        status="failed",
+        last_error="SMS provider answered 503 (after 5 attempts)",
+    )
+    Reminder.objects.filter(session=r.session).exclude(status__in=["sent", "failed"]).update(status="cancelled")
+    failed = 1
     report = ask(personas.admin, "operations", start=MONDAY - dt.timedelta(days=7), end=MONDAY + dt.timedelta(days=6))
     assert report.status == St.DONE, report.error
     assert report.patient is None and report.params == {"start": "2026-02-23", "end": "2026-03-08"}
