@@ -8,6 +8,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from consent import selectors, services
 from consent.demo import seed_consent_documents
@@ -18,7 +20,14 @@ from tests.test_celery import real_worker  # noqa: F401 - a Celery worker proces
 
 from .reference_data import restore_reference_data_after_flush  # noqa: F401
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" or not settings.REDIS_URL,
+        reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL) for a worker process to share",
+    ),
+]
 
 
 @pytest.fixture
