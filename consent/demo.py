@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from kap_clinic.accounts.models import User
+from kap_clinic.common.demo_clock import simulated_clock
+from patients.clock import clinic_localtime
 from patients.models import Patient
 
 from . import selectors, services
@@ -16,6 +18,20 @@ from .models import ConsentDocument, ConsentKind, ConsentPdf, ConsentRecord
 from .signature import generated_signature_png, png_data_url
 
 DEMO_EFFECTIVE = dt.date(2026, 1, 1)
+# The demo story, in days before the seed (the demo patient's course starts 10-12 days ago and
+# eligibility was decided 33 days ago): the documents are published well before, the KAP consent
+# is requested after the eligibility decision and signed about two weeks before the course.
+DEMO_PUBLISHED_DAYS_AGO = 60
+DEMO_REQUESTED_DAYS_AGO = 27
+DEMO_SIGNED_DAYS_AGO = 26
+DEMO_COUNTERSIGNED_DAYS_AGO = 25
+
+
+def _days_ago(days: int, hour: int, minute: int = 0) -> dt.datetime:
+    """``days`` before today at ``hour:minute`` clinic time (computed before any simulated clock)."""
+    local = clinic_localtime() - dt.timedelta(days=days)
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
 
 KAP_TREATMENT = """\
 This form explains ketamine-assisted psychotherapy (KAP) at our clinic so that you can decide
@@ -185,30 +201,51 @@ def seed_consent(users: dict[str, User], patients: dict[str, Patient]) -> None:
     """Demo documents, and the demo patient's KAP consent signed through the portal service.
 
     The signature goes through ``consent_sign`` (with a generated drawing), is countersigned by
-    the demo prescriber, and its PDFs render after commit (in-process in embedded mode).
+    the demo prescriber, and its PDFs render after commit (in-process in embedded mode). Each step
+    runs on a simulated clock at its place in the story (published, requested, signed together
+    with the electronic-records consent, countersigned, each PDF snapshot rendered seconds later),
+    so the records, their audit events, the signature manifestation and the PDFs' "generated"
+    line all show the same, pre-course times.
     """
-    seed_consent_documents(users["admin"])
+    published, requested, signed, countersigned = (
+        _days_ago(DEMO_PUBLISHED_DAYS_AGO, 9),
+        _days_ago(DEMO_REQUESTED_DAYS_AGO, 16, 30),
+        _days_ago(DEMO_SIGNED_DAYS_AGO, 19, 42),
+        _days_ago(DEMO_COUNTERSIGNED_DAYS_AGO, 8, 50),
+    )
+    with simulated_clock(published):  # a no-op once the documents exist
+        seed_consent_documents(users["admin"])
     patient = patients["demo"]
-    if selectors.has_active_consent(patient=patient, kind=ConsentKind.KAP_TREATMENT):
+    if ConsentRecord.objects.filter(patient=patient, kind__code=ConsentKind.KAP_TREATMENT).exists():
         _render_missing_pdfs(patient)
         return
-    request = services.consent_request_signature(
-        actor=users["prescriber"], patient=patient, kind=ConsentKind.KAP_TREATMENT
-    )
+    with simulated_clock(requested):
+        request = services.consent_request_signature(
+            actor=users["prescriber"], patient=patient, kind=ConsentKind.KAP_TREATMENT
+        )
     ersd = selectors.document_current(ConsentKind.ELECTRONIC_RECORDS)
-    record = services.consent_sign(
-        user=users["patient"],
-        request=request,
-        agree=True,
-        typed_name=patient.full_name,
-        signature_data_url=png_data_url(generated_signature_png(patient.full_name)),
-        shown_text_sha256=request.document.text_sha256,
-        accept_electronic_records=True,
-        shown_electronic_records_sha256=ersd.text_sha256 if ersd else "",
-        ip="127.0.0.1",
-        user_agent="seed_demo",
-    )
-    services.consent_countersign(actor=users["prescriber"], record=record, ip="127.0.0.1")
+    with simulated_clock(signed):
+        record = services.consent_sign(
+            user=users["patient"],
+            request=request,
+            agree=True,
+            typed_name=patient.full_name,
+            signature_data_url=png_data_url(generated_signature_png(patient.full_name)),
+            shown_text_sha256=request.document.text_sha256,
+            accept_electronic_records=True,
+            shown_electronic_records_sha256=ersd.text_sha256 if ersd else "",
+            ip="127.0.0.1",
+            user_agent="seed_demo",
+        )
+    # The snapshots are rendered now, as the worker would have at the time (their footer says when);
+    # the render jobs queued for after commit then find them and do nothing.
+    with simulated_clock(signed + dt.timedelta(seconds=4)):
+        for signed_record in filter(None, [record.electronic_records_record, record]):
+            services.consent_pdf_render(record_id=signed_record.id, stage=ConsentPdf.Stage.SIGNED)
+    with simulated_clock(countersigned):
+        services.consent_countersign(actor=users["prescriber"], record=record, ip="127.0.0.1")
+    with simulated_clock(countersigned + dt.timedelta(seconds=3)):
+        services.consent_pdf_render(record_id=record.id, stage=ConsentPdf.Stage.COUNTERSIGNED)
 
 
 def _render_missing_pdfs(patient: Patient) -> None:

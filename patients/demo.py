@@ -8,6 +8,12 @@ written through the services so rules and audit apply:
 - the demo patient's PHQ-9, GAD-7 and PCL-5 histories showing response and then remission;
 - one open safety alert (PHQ-9 item 9) on Morgan Reyes;
 - Dana Whitfield, not eligible because of an absolute contraindication (pregnancy).
+
+Every dated step runs on a simulated clock at its own moment (``kap_clinic.common.demo_clock``), so
+rows, audit events and safety alerts carry the time the story gives them, not the seed's. The demo
+patient's intake and "eligible" decision come about three weeks before their course starts (the
+schedule seed starts it 10-12 days ago), so every dose's pre-dose gate finds them in force; their
+MOAA/S results are recorded during the dosing sessions (sessions_app.demo_clinical).
 """
 
 from __future__ import annotations
@@ -15,12 +21,17 @@ from __future__ import annotations
 import datetime as dt
 
 from kap_clinic.accounts.models import User
+from kap_clinic.common.demo_clock import simulated_clock
 
 from . import contraindications, services
 from .clock import clinic_localtime
 from .models import CareTeamMembership, Patient
 
 DEMO_PATIENT_EMAIL = "patient@demo.clinic"
+# The demo patient's work-up, in days before the seed: the course's first session is 10-12 days ago.
+DEMO_INTAKE_DAYS_AGO = 36
+DEMO_ELIGIBLE_DAYS_AGO = 33
+DEMO_WEIGHT_DAYS_AGO = 13
 
 OTHER_PATIENTS = [
     ("Morgan", "Reyes", dt.date(1979, 3, 14), Patient.Status.SCREENING),
@@ -108,9 +119,9 @@ def _record(actor: User, patient: Patient, code: str, days_ago: int, total: int,
         answers = _answers(20, 4, total)
     else:
         answers = [total]
-    services.assessment_record(
-        actor=actor, patient=patient, instrument=code, answers=answers, administered_at=_at(days_ago)
-    )
+    at = _at(days_ago)
+    with simulated_clock(at):  # entered when given: a safety alert it raises carries that time
+        services.assessment_record(actor=actor, patient=patient, instrument=code, answers=answers, administered_at=at)
 
 
 def _checklist(*present: str) -> dict[str, bool]:
@@ -118,21 +129,34 @@ def _checklist(*present: str) -> dict[str, bool]:
 
 
 def _intake(nurse: User, patient: Patient, days_ago: int, *present: str, **fields: object) -> None:
-    services.intake_record(
-        actor=nurse,
-        patient=patient,
-        contraindications=_checklist(*present),
-        assessed_at=_at(days_ago, 9),
-        cssrs_answers=[False] * 7,
-        **fields,
-    )
+    at = _at(days_ago, 9)
+    with simulated_clock(at):
+        services.intake_record(
+            actor=nurse,
+            patient=patient,
+            contraindications=_checklist(*present),
+            assessed_at=at,
+            cssrs_answers=[False] * 7,
+            **fields,
+        )
 
 
 def record_eligible(
-    patient: Patient, prescriber: User, rationale: str = "Meets criteria; no contraindications."
+    patient: Patient,
+    prescriber: User,
+    rationale: str = "Meets criteria; no contraindications.",
+    *,
+    days_ago: int | None = None,
 ) -> None:
-    """An "eligible" decision on the patient's latest intake (for demo data and higher apps' fixtures)."""
-    services.eligibility_decide(actor=prescriber, patient=patient, decision="eligible", rationale=rationale)
+    """An "eligible" decision on the patient's latest intake (for demo data and higher apps' fixtures).
+
+    ``days_ago`` dates the decision (4 pm that day, clinic time); by default it is made now.
+    """
+    if days_ago is None:
+        services.eligibility_decide(actor=prescriber, patient=patient, decision="eligible", rationale=rationale)
+        return
+    with simulated_clock(_at(days_ago, 16)):
+        services.eligibility_decide(actor=prescriber, patient=patient, decision="eligible", rationale=rationale)
 
 
 def _seed_demo_patient(users: dict[str, User], patient: Patient) -> None:
@@ -156,7 +180,7 @@ def _seed_demo_patient(users: dict[str, User], patient: Patient) -> None:
     _intake(
         nurse,
         patient,
-        120,
+        DEMO_INTAKE_DAYS_AGO,
         bp_systolic=128,
         bp_diastolic=82,
         heart_rate=74,
@@ -170,9 +194,15 @@ def _seed_demo_patient(users: dict[str, User], patient: Patient) -> None:
         substance_use="Alcohol, 2–3 drinks a week",
     )
     record_eligible(
-        patient, prescriber, "Treatment-resistant depression after four adequate trials; no contraindications."
+        patient,
+        prescriber,
+        "Treatment-resistant depression after four adequate trials; no contraindications.",
+        days_ago=DEMO_ELIGIBLE_DAYS_AGO,
     )
-    services.weight_record(actor=nurse, patient=patient, weight_kg="77.0", measured_on=_at(7).date())
+    # Weighed before the course starts (every dose needs a weight from the 30 days before it).
+    weighed = _at(DEMO_WEIGHT_DAYS_AGO)
+    with simulated_clock(weighed):
+        services.weight_record(actor=nurse, patient=patient, weight_kg="77.0", measured_on=weighed.date())
     # Weekly PHQ-9 from baseline 21: response (≤ 10.5) by week 6, remission (< 5) by week 12.
     for days_ago, total in [(112, 21), (98, 18), (84, 14), (70, 10), (56, 8), (42, 6), (28, 4), (14, 3)]:
         _record(nurse, patient, "phq9", days_ago, total)
@@ -180,8 +210,6 @@ def _seed_demo_patient(users: dict[str, User], patient: Patient) -> None:
         _record(nurse, patient, "gad7", days_ago, total)
     for days_ago, total in [(112, 38), (56, 24), (14, 15)]:
         _record(nurse, patient, "pcl5", days_ago, total)
-    for days_ago, score in [(84, 3), (77, 4)]:
-        _record(nurse, patient, "moas", days_ago, score)
 
 
 def seed_patient_histories(users: dict[str, User], patients: dict[str, Patient]) -> dict[str, Patient]:
@@ -204,7 +232,7 @@ def seed_patient_histories(users: dict[str, User], patients: dict[str, Patient])
     if patient := fresh("samira"):
         services.patient_update(actor=prescriber, patient=patient, conditions=["depression", "anxiety"])
         _intake(nurse, patient, 20, bp_systolic=118, bp_diastolic=76, weight_kg="62.0")
-        record_eligible(patient, prescriber)
+        record_eligible(patient, prescriber, days_ago=20)
         _record(nurse, patient, "phq9", 20, 17)
         _record(nurse, patient, "gad7", 20, 12)
     if patient := fresh("chris"):
@@ -212,19 +240,20 @@ def seed_patient_histories(users: dict[str, User], patients: dict[str, Patient])
     if patient := fresh("lena"):
         services.patient_update(actor=prescriber, patient=patient, conditions=["trd"])
         _intake(nurse, patient, 200, bp_systolic=124, bp_diastolic=80, weight_kg="66.4")
-        record_eligible(patient, prescriber)
+        record_eligible(patient, prescriber, days_ago=200)
         for days_ago, total in [(196, 19), (168, 12), (140, 8), (84, 6), (21, 7)]:
             _record(nurse, patient, "phq9", days_ago, total)
     if patient := fresh("dana"):
         services.patient_update(actor=prescriber, patient=patient, conditions=["depression"])
         _intake(nurse, patient, 5, "pregnancy", bp_systolic=116, bp_diastolic=72, weight_kg="68.0")
         _record(nurse, patient, "phq9", 5, 16)
-        services.eligibility_decide(
-            actor=prescriber,
-            patient=patient,
-            decision="not_eligible",
-            rationale="Pregnant (absolute contraindication). Reassess after delivery and breastfeeding.",
-        )
+        with simulated_clock(_at(5, 16)):
+            services.eligibility_decide(
+                actor=prescriber,
+                patient=patient,
+                decision="not_eligible",
+                rationale="Pregnant (absolute contraindication). Reassess after delivery and breastfeeding.",
+            )
     if patient := fresh("eli"):
         services.patient_update(actor=prescriber, patient=patient, conditions=["trd", "sud"])
         _intake(nurse, patient, 300, "substance_use_history", bp_systolic=130, bp_diastolic=84, weight_kg="85.0")

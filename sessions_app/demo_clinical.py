@@ -4,32 +4,33 @@ b.19), one adverse event, signed and unsigned notes, a follow-up check and psych
 Called by seed_demo after the schedule; idempotent (skipped once the patient has a dosing record).
 
 Past sessions are replayed through the services on a simulated clock, so every timestamp,
-audit event and log entry is where it would have been. The one exception is the dose itself:
-the other demo seeds sign the consent and record eligibility at seed time, not weeks ago, so the
-pre-dose gate (which reads them as of the dose) would refuse a dose in the past. Past doses are
-therefore written as rows and debited from their lot through the inventory service; today's
-session is left for the live dosing page, where every gate applies.
+audit event and log entry is where it would have been, and every dose goes through
+``administration_record`` with all its gates: the other demo seeds date the demo patient's
+eligibility decision (~3 weeks before the course), signed KAP consent (~2 weeks before) and
+weight before the first session, and each replayed session confirms fasting and the ride home,
+takes pre-dose vitals and a PHQ-9 before the dose. The MOAA/S result of each session is recorded
+with its first observation. Upcoming sessions are left for the live dosing page.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from decimal import Decimal
-from unittest import mock
 
 from django.utils import timezone
 
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 from kap_clinic.accounts.models import User
+from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
+from patients import selectors as patient_selectors
+from patients import services as patient_services
 from patients.models import Patient
 
 from . import clock
 from .models import Session
-from .models.dosing import Administration, DosingRecord
+from .models.dosing import DosingRecord
 from .models.inventory import InventoryLot
 from .services import dosing as ds
 from .services import inventory as inv
@@ -47,13 +48,10 @@ VITALS_CURVE = [
     (95, 124, 80, 73, 99, 16),
 ]
 OBSERVATIONS = [(20, 4, "moderate"), (45, 5, "mild"), (90, 5, "none")]
+# The pre-dose PHQ-9 of each replayed session (the patient is in remission: see patients.demo).
+PREDOSE_PHQ9 = [[0, 1, 0, 1, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0, 0]]
 
-
-@contextlib.contextmanager
-def simulated_clock(at: dt.datetime) -> Iterator[None]:
-    """Run the services as if it were ``at`` (demo replay only; never used by the app itself)."""
-    with mock.patch("django.utils.timezone.now", return_value=at):
-        yield
+__all__ = ["seed_clinical", "simulated_clock"]
 
 
 def _lots(nurse: User) -> tuple[InventoryLot, InventoryLot]:
@@ -104,33 +102,22 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
         ds.vitals_record(
             actor=nurse, dosing=dosing, systolic=122 + index, diastolic=78, heart_rate=72, spo2=98, resp_rate=15
         )
+    with simulated_clock(_at(session, -15)):
+        patient_services.assessment_record(
+            actor=nurse,
+            patient=patient,
+            instrument="phq9",
+            answers=PREDOSE_PHQ9[index % len(PREDOSE_PHQ9)],
+            administered_at=_at(session, -15),
+        )
     start = _at(session, 0)
-    weight = patient.weights.order_by("-measured_on").first()
+    weight = patient_selectors.latest_weight(patient, on=clock.to_local(start).date())
     kg = weight.weight_kg if weight else Decimal("77.0")
     dose = (Decimal("0.5") * kg).quantize(Decimal("0.5"))
     with simulated_clock(start):
-        administration = Administration.objects.create(
-            dosing=dosing,
-            medication="racemic_ketamine",
-            route="iv",
-            dose_mg=dose,
-            weight=weight,
-            weight_kg=kg,
-            mg_per_kg=(dose / kg).quantize(Decimal("0.001")),
-            infusion_minutes=40,
-            lot=lot,
-            ordering_prescriber=prescriber,
-            administered_by=nurse,
-            started_at=start,
-        )
-        inv.inventory_debit_for_dose(
-            actor=nurse,
-            lot=lot,
-            quantity=dose,
-            medication="racemic_ketamine",
-            patient=patient,
-            at=start,
-            administration=administration,
+        # Every pre-dose gate applies, as of the dose: a refusal stops the replay (logged by seed_clinical).
+        administration = ds.administration_record(
+            actor=nurse, dosing=dosing, dose_mg=dose, lot=lot, ordering_prescriber=prescriber, infusion_minutes=40
         )
     for minute, sys_, dia, hr, spo2, rr in VITALS_CURVE:
         with simulated_clock(_at(session, minute)):
@@ -146,9 +133,18 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
         if minute == 40:
             with simulated_clock(_at(session, minute)):
                 ds.administration_end(actor=nurse, administration=administration)
-    for minute, moaas, dissociation in OBSERVATIONS:
+    for position, (minute, moaas, dissociation) in enumerate(OBSERVATIONS):
+        moaas = moaas - 1 if position == 0 and index == 0 else moaas  # a little deeper at the first dose
         with simulated_clock(_at(session, minute)):
             ds.observation_record(actor=users["therapist"], dosing=dosing, moaas=moaas, dissociation=dissociation)
+            if position == 0:  # the session's MOAA/S result, on the chart's outcome list
+                patient_services.assessment_record(
+                    actor=users["therapist"],
+                    patient=patient,
+                    instrument="moas",
+                    answers=[moaas],
+                    administered_at=_at(session, minute),
+                )
     if index == 1:
         with simulated_clock(_at(session, 25)):
             ds.adverse_event_record(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from kap_clinic.accounts.demo import seed_users
 from patients import selectors
+from patients.clock import clinic_date
 from patients.demo import seed_patient_histories, seed_patients
-from patients.models import Assessment, IntakeAssessment, Patient, SafetyFlag
+from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, SafetyFlag
 from patients.outcomes import outcome_series
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +46,24 @@ def test_there_is_exactly_one_open_safety_alert(demo_clinic) -> None:
     assert flag.patient.legal_last_name == "Reyes"
     users, _ = demo_clinic
     assert list(selectors.safety_flags_open_for_user(users["prescriber"])) == [flag]
+    # Raised when the PHQ-9 that raised it was taken (two days ago), not when the demo was seeded.
+    assert flag.raised_at == flag.assessment.administered_at
+    assert flag.created_at == flag.assessment.created_at == flag.raised_at
+
+
+def test_the_demo_patient_is_assessed_and_found_eligible_before_the_course(demo_clinic) -> None:
+    """Intake, decision and weight are weeks old (the course starts 10-12 days ago); no MOAA/S before dosing."""
+    _, patients = demo_clinic
+    demo = patients["demo"]
+    now = timezone.now()
+    intake = selectors.latest_intake(demo)
+    decision = EligibilityDecision.objects.get(patient=demo)
+    assert intake.created_at == intake.assessed_at < decision.decided_at
+    assert now - decision.decided_at >= dt.timedelta(days=30)
+    assert selectors.eligibility_is_current(demo, at=decision.decided_at)
+    weight = demo.weights.order_by("-measured_on").first()
+    assert (clinic_date() - weight.measured_on).days >= 13
+    assert not Assessment.objects.filter(patient=demo, instrument="moas").exists()
 
 
 def test_one_patient_is_not_eligible_because_of_an_absolute_contraindication(demo_clinic) -> None:

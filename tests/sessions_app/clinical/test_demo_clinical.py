@@ -3,6 +3,8 @@ one adverse event, signed and unsigned records; running it again changes nothing
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 
@@ -36,3 +38,60 @@ def test_the_demo_clinic_has_dosing_records_inventory_and_notes(capsys) -> None:
     counts = (DosingRecord.objects.count(), InventoryEntry.objects.count(), PsychotherapyNote.objects.count())
     call_command("seed_demo")
     assert (DosingRecord.objects.count(), InventoryEntry.objects.count(), PsychotherapyNote.objects.count()) == counts
+
+
+def test_the_demo_history_is_coherent_in_time() -> None:
+    """Work-up and consent come before the course; doses went through the gates; MOAA/S on dosing days."""
+    from consent.models import ConsentKind, ConsentRecord
+    from kap_clinic.audit.models import AuditEvent
+    from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient
+    from sessions_app import clock
+    from sessions_app.services import dosing as ds
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    patient = Patient.objects.get(email="patient@demo.clinic")
+    records = list(
+        DosingRecord.objects.filter(patient=patient).select_related("session").order_by("session__starts_at")
+    )
+    assert len(records) == 3
+    first_dose = records[0].session.starts_at
+
+    # Intake, "eligible" and the signed (and witnessed) consents all precede the first session.
+    first_session = patient.sessions.order_by("starts_at").first().starts_at
+    intake = IntakeAssessment.objects.get(patient=patient)
+    decision = EligibilityDecision.objects.get(patient=patient)
+    assert intake.created_at <= decision.decided_at < first_session
+    assert first_session - decision.decided_at >= dt.timedelta(days=14)
+    kap = ConsentRecord.objects.select_related("countersignature", "request").get(
+        patient=patient, kind__code=ConsentKind.KAP_TREATMENT
+    )
+    ersd = ConsentRecord.objects.get(patient=patient, kind__code=ConsentKind.ELECTRONIC_RECORDS)
+    assert decision.decided_at < kap.request.created_at < kap.signed_at == ersd.signed_at
+    assert kap.signed_at < kap.countersignature.countersigned_at < first_session
+    assert kap.document.published_at < kap.request.created_at
+    # The PDFs were generated when signed / countersigned (their footer says so), not at seed time.
+    pdfs = {p.stage: p.rendered_at for p in kap.pdfs.all()}
+    assert dt.timedelta(0) <= pdfs["signed"] - kap.signed_at < dt.timedelta(minutes=1)
+    assert dt.timedelta(0) <= pdfs["countersigned"] - kap.countersignature.countersigned_at < dt.timedelta(minutes=1)
+    signed_event = AuditEvent.objects.get(action="consent.signed", target_public_id=str(kap.public_id))
+    assert signed_event.occurred_at == kap.signed_at
+
+    # Every past dose went through administration_record: every check (warnings too) met at its start.
+    for record in records:
+        state = ds.load_state(record)
+        checks = ds.predose_checks(state)
+        assert [c.key for c in checks if not c.met] == [], record.session.starts_at
+        administration = record.administrations.get()
+        event = AuditEvent.objects.get(action="dosing.administered", target_public_id=str(administration.public_id))
+        assert event.occurred_at == administration.started_at
+    assert first_dose > kap.countersignature.countersigned_at
+
+    # MOAA/S results are dated during the dosing sessions, one per session.
+    moaas = Assessment.objects.filter(patient=patient, instrument="moas")
+    windows = [(r.session.starts_at, r.session.ends_at) for r in records]
+    assert moaas.count() == len(records)
+    for result in moaas:
+        assert any(start <= result.administered_at <= end for start, end in windows), result.administered_at
+    assert {clock.to_local(r.administered_at).date() for r in moaas} == {
+        clock.to_local(start).date() for start, _ in windows
+    }
