@@ -167,7 +167,7 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
             aldrete_circulation=2,
             aldrete_consciousness=2,
             aldrete_spo2=2,
-            notes="Alert, steady gait; left with her brother.",
+            notes="Alert, steady gait; left with their brother.",
         )
     if sign:
         with simulated_clock(_at(session, 130)):
