@@ -55,7 +55,10 @@ def consent_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.user.is_authenticated:
         if owner is not None and request.user.pk == owner.pk:
             return redirect(_sign_url(signing_request))
-        return _dead_link(request, "This link belongs to another account. Sign out, then open the link again.", 403)
+        # 404, as for every other page of another patient's consents; the page still says what to do.
+        return _dead_link(
+            request, "This link is not for the account you are signed in with. Sign out, then open the link again.", 404
+        )
     if owner is not None and owner.has_usable_password():
         return redirect(f"{reverse('accounts:login')}?next={_sign_url(signing_request)}")
     form = SetPasswordForm(request.POST or None)

@@ -146,10 +146,11 @@ def test_a_patient_with_a_password_is_sent_to_log_in_and_then_to_the_document(
 
 def test_someone_else_signed_in_opening_the_link_sees_no_data(client, personas, kap_request, mailoutbox) -> None:
     url = reverse("portal:consent_link", kwargs={"token": _token_from(mailoutbox[0])})
-    for user in (personas.other_patient_user, personas.prescriber):
+    for user in (personas.other_patient_user, personas.outsider, personas.prescriber):
         client.force_login(user)
         response = client.get(url)
-        assert response.status_code == 403
+        assert response.status_code == 404
+        assert b"Sign out, then open the link again" in response.content
         assert b"Jordan" not in response.content and b"ketamine" not in response.content.lower()
 
 

@@ -195,7 +195,7 @@ CASES = [
         "portal:consent_link",
         {"anonymous": 302, "patient_user": 302},
         kwargs=lambda p: {"token": _link_token(p)},
-        default=403,
+        default=404,
     ),
     Case("portal:consent_link", {"anonymous": 404}, kwargs=lambda p: {"token": "0" * 64}, default=404),
     Case("portal:invitation", {"anonymous": 200}, kwargs=lambda p: {"token": _invitation_token(p)}, default=403),
