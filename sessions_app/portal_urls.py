@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import views, views_portal
 
 urlpatterns = [
     path("appointments/", views.portal_sessions, name="sessions"),
+    path("appointments/reminders/", views_portal.portal_reminder_channels, name="reminder_channels"),
 ]

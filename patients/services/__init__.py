@@ -19,6 +19,7 @@ from .records import (
     medication_stop,
     patient_change_status,
     patient_create,
+    patient_reminder_channels_set,
     patient_update,
     weight_record,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "medication_stop",
     "patient_change_status",
     "patient_create",
+    "patient_reminder_channels_set",
     "patient_update",
     "safety_flag_acknowledge",
     "weight_record",

@@ -240,6 +240,41 @@ def patient_update(*, actor: User, patient: Patient, **fields: Any) -> Patient:
     return patient
 
 
+@transaction.atomic
+def patient_reminder_channels_set(*, actor: User, patient: Patient, email: bool, sms: bool) -> Patient:
+    """A patient chooses, in the portal, the channels their reminders come by (per channel opt-out).
+
+    Only the patient themself (staff change the same fields through ``patient_update``). SMS needs
+    a mobile number on file (ValidationFailed on ``reminder_sms_opt_in``); email needs an address
+    (on ``reminder_email_opt_in``). Reminders already planned are checked against the choice when
+    they fall due, and the sessions app plans a newly chosen channel for upcoming sessions. Audited
+    with the fields that changed.
+    """
+    if not (is_active_user(actor) and actor.is_patient and patient.user_id == actor.pk):
+        raise PermissionDeniedError("Only the patient can change their own reminder choices here.")
+    for name, value in (("reminder_email_opt_in", email), ("reminder_sms_opt_in", sms)):
+        if not isinstance(value, bool):
+            raise ValidationFailed(f"{name} must be true or false.", field=name)
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if sms and not patient.mobile:
+        raise ValidationFailed(
+            "SMS reminders need a mobile number; please ask the clinic to add yours.", field="reminder_sms_opt_in"
+        )
+    if email and not patient.email:
+        raise ValidationFailed(
+            "Email reminders need an email address; please ask the clinic to add yours.",
+            field="reminder_email_opt_in",
+        )
+    wanted = {"reminder_email_opt_in": email, "reminder_sms_opt_in": sms}
+    changed = [name for name, value in wanted.items() if getattr(patient, name) != value]
+    if changed:
+        for name in changed:
+            setattr(patient, name, wanted[name])
+        patient.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=actor, action="patient.updated", target=patient, patient=patient, changed_fields=changed)
+    return patient
+
+
 def _move_status(*, actor: User, patient: Patient, to_status: str, reason: str = "") -> PatientStatusChange | None:
     """Apply one move from the transition table (callers hold the row lock). No-op when already there."""
     if to_status not in Status.values:

@@ -84,3 +84,22 @@ def test_an_admin_sees_a_failed_reminder_on_the_dashboard_and_resends_it(
     assert reminder.status == "sent"
     assert "None." in page.locator("[data-testid=failed-reminders]").inner_text()
     screenshot("operations-after-resend")
+
+
+def test_a_patient_turns_text_message_reminders_off_in_the_portal(login, live_server, personas, screenshot) -> None:
+    patient = personas.demo_patient
+    patient.mobile = "+15555550142"
+    patient.reminder_sms_opt_in = True
+    patient.save(update_fields=["mobile", "reminder_sms_opt_in"])
+    page = login("patient@demo.clinic")
+    page.goto(f"{live_server.url}/portal/appointments/")
+    card = page.locator("[data-testid=portal-reminder-channels]")
+    assert card.locator("#reminder-email").is_checked() and card.locator("#reminder-sms").is_checked()
+    card.locator("#reminder-sms").uncheck()
+    card.locator("[data-testid=reminder-channels-save]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Your reminder choices are saved.").is_visible()
+    assert not page.locator("#reminder-sms").is_checked() and page.locator("#reminder-email").is_checked()
+    screenshot("portal-reminder-channels")
+    patient.refresh_from_db()
+    assert patient.reminder_email_opt_in and not patient.reminder_sms_opt_in

@@ -2,7 +2,8 @@
 
 Clinical reports (here a treatment summary of the demo patient) are for clinicians on the care
 team: the outsider and practice admins get 404, patients 403 (staff pages). The operations view,
-its retry and the reminder resend are for practice admins only.
+its retry and the reminder resend are for practice admins only. A patient sets their own reminder
+channels in the portal.
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ CASES = [
         data=lambda p: {},
     ),
     Case("sessions_app:reminder_resend", ADMIN_POST, method="post", kwargs=reminder_kwargs, data=lambda p: {}),
+    # Portal: a patient chooses their own reminder channels (no URL names anyone else's record).
+    Case(
+        "portal:reminder_channels",
+        {"patient_user": 302, "other_patient_user": 302},
+        method="post",
+        data=lambda p: {"email": "on"},
+        default=403,
+    ),
+    Case("portal:reminder_channels", {"patient_user": 405, "other_patient_user": 405}, default=403),
     # API
     Case("api:reports", {**STAFF_OK}, api=True),
     Case(
