@@ -130,6 +130,8 @@ def test_the_outsider_gets_the_404_page_for_the_demo_patients_chart(login, live_
 
 def test_signing_out_returns_to_the_login_page(login, live_server, personas) -> None:
     page = login("nurse@demo.clinic")
+    page.click("[data-testid=whoami]")  # the account menu holds "Change password" and "Sign out"
+    page.get_by_role("link", name="Change password").wait_for()
     page.click("text=Sign out")
     page.wait_for_load_state("networkidle")
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
