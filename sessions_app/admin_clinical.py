@@ -1,8 +1,9 @@
 """Django admin for clinical records: read-mostly, and never a way around the rules.
 
-A signed record cannot be changed (no change permission; the database refuses anyway), nothing
-is ever deleted, and writes that carry clinical rules (doses, vitals, the controlled-substance
-log) are not offered here at all: they go through the services. Psychotherapy notes are not
+Every clinical record is view-only here: a signed record cannot be changed (the database refuses
+anyway), an unsigned one is edited in the app, whose services validate and audit each change,
+nothing is ever deleted, and writes that carry clinical rules (doses, vitals, the controlled-substance
+log) are not offered here at all. Psychotherapy notes are not
 registered: only their author reads them, in the app.
 """
 
@@ -29,9 +30,7 @@ class SignedRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        if obj is not None and obj.signed_at is not None:
-            return False
-        return super().has_change_permission(request, obj)
+        return False  # edits here would bypass the services' validation and the audit trail
 
 
 @admin.register(DosingRecord)
