@@ -13,7 +13,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 RUN DJANGO_SETTINGS_MODULE=kap_clinic.settings.production DJANGO_SECRET_KEY=build-only-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')-collectstatic \
-    DJANGO_ALLOWED_HOSTS=build EMAIL_URL=consolemail:// python manage.py collectstatic --noinput \
+    DJANGO_ALLOWED_HOSTS=build EMAIL_URL=consolemail:// AUDIT_HMAC_KEY=build-only-not-used-for-anything-at-all python manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 kap && mkdir -p /app/media && chown kap /app/media
 USER kap
 EXPOSE 8000

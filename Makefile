@@ -56,6 +56,7 @@ check-deploy: venv
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-check-deploy-only-$$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-clinic.example.org} \
 	EMAIL_URL=$${EMAIL_URL:-smtp://mail.example.org:587} \
+	AUDIT_HMAC_KEY=$${AUDIT_HMAC_KEY:-check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 worker: venv

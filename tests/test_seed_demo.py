@@ -99,6 +99,7 @@ def test_seed_demo_refuses_production_settings() -> None:
         DJANGO_SECRET_KEY="prod-test-" + "q7Lm2xVb9KcR4tWz8NpJ3sHf6YdG1uEa5oTiBnCvXk",
         DJANGO_ALLOWED_HOSTS="clinic.example.org",
         EMAIL_URL="smtp://mail.example.org:587",
+        AUDIT_HMAC_KEY="prod-test-audit-key-0123456789abcdefghij",
         DATABASE_URL="sqlite:////nonexistent-dir/never-created.sqlite3",
     )
     result = subprocess.run(  # noqa: S603 - fixed interpreter and arguments

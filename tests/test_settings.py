@@ -19,6 +19,7 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": GOOD_KEY,
     "DJANGO_ALLOWED_HOSTS": "clinic.example.org",
     "EMAIL_URL": "smtp://mail.example.org:587",
+    "AUDIT_HMAC_KEY": "prod-test-audit-" + "Zx8Qm3Lk7Vb2Nc6Rt1Yw5Hs9Pd4Gf0Ja",
 }
 # Variables a developer's shell may carry that would change what a case tests.
 SCRUBBED = (
@@ -28,6 +29,7 @@ SCRUBBED = (
     "DATABASE_URL",
     "REDIS_URL",
     "EMAIL_URL",
+    "AUDIT_HMAC_KEY",
     "CLINIC_TIME_ZONE",
     "DJANGO_DEBUG",
     "DJANGO_SECURE_SSL_REDIRECT",
@@ -73,6 +75,16 @@ def test_production_settings_refuse_to_start_without_allowed_hosts() -> None:
     result = setup_django(**env)
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize("value", [None, "too-short"])
+def test_production_settings_refuse_to_start_without_an_audit_key(value) -> None:
+    env = {k: v for k, v in PRODUCTION.items() if k != "AUDIT_HMAC_KEY"}
+    if value:
+        env["AUDIT_HMAC_KEY"] = value
+    result = setup_django(**env)
+    assert result.returncode != 0
+    assert "AUDIT_HMAC_KEY must be set" in result.stderr
 
 
 def test_production_settings_refuse_to_start_without_a_mail_transport() -> None:

@@ -50,6 +50,8 @@ class AuditEvent(models.Model):
     changed_fields = models.JSONField(default=list, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
+    # HMAC of the row's content under settings.AUDIT_HMAC_KEY (kap_clinic/audit/integrity.py).
+    row_mac = models.CharField(max_length=64, null=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -70,3 +72,35 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are append-only.")
+
+
+class AuditSeal(models.Model):
+    """One link of the hash chain over the trail: events ``first_event_id``–``last_event_id``.
+
+    Append-only like the events (see kap_clinic/audit/integrity.py for how seals are made and checked).
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    sealed_at = models.DateTimeField()
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    events_digest = models.CharField(max_length=64)
+    prev_mac = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"Seal {self.sequence}: events {self.first_event_id}–{self.last_event_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit seals are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit seals are append-only.")

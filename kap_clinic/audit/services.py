@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kap_clinic.common import context
 
+from . import integrity
 from .models import AuditEvent
 
 
@@ -38,16 +39,18 @@ def audit_record(
         target_public_id = target_public_id or getattr(target, "public_id", "") or ""
     patient_id = getattr(patient, "public_id", patient)
     ctx = context.current()
-    return AuditEvent.objects.create(
-        occurred_at=timezone.now(),
-        actor=actor,
-        actor_role=actor.audit_role if actor is not None else "system",
-        action=action,
-        outcome=outcome,
-        target_type=target_type or "",
-        target_public_id=str(target_public_id or ""),
-        patient_public_id=patient_id,
-        changed_fields=sorted(set(changed_fields)),
-        ip=ctx.ip,
-        request_id=ctx.request_id,
-    )
+    values = {
+        "public_id": uuid.uuid4(),
+        "occurred_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_role": actor.audit_role if actor is not None else "system",
+        "action": action,
+        "outcome": outcome,
+        "target_type": target_type or "",
+        "target_public_id": str(target_public_id or ""),
+        "patient_public_id": patient_id,
+        "changed_fields": sorted(set(changed_fields)),
+        "ip": ctx.ip,
+        "request_id": ctx.request_id,
+    }
+    return AuditEvent.objects.create(**values, row_mac=integrity.event_mac(**values))

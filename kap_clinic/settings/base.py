@@ -52,6 +52,9 @@ def _check_redis_url(url: str) -> None:
 
 DEBUG = env_value("DJANGO_DEBUG", env.bool, False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Key of the audit trail's MACs and seal chain (kap_clinic/audit/integrity.py). Separate from
+# SECRET_KEY so rotating that one does not make the whole trail look tampered with.
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="")
 ALLOWED_HOSTS: list[str] = env_value("DJANGO_ALLOWED_HOSTS", env.list, [])
 
 # --- Database -----------------------------------------------------------------------------
@@ -110,6 +113,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "jobs-sweep": {
         "task": "sessions_app.tasks.jobs_sweep_task",
         "schedule": crontab(),  # every minute
+    },
+    # Tamper evidence: chain the audit events older than ten minutes into the next seal.
+    "audit-seal": {
+        "task": "kap_clinic.audit.tasks.audit_seal_task",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

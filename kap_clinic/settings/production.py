@@ -15,6 +15,12 @@ ALLOWED_HOSTS = env_value("DJANGO_ALLOWED_HOSTS", env.list, [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production.")
 
+AUDIT_HMAC_KEY = env("AUDIT_HMAC_KEY", default="")
+if len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured(
+        "AUDIT_HMAC_KEY must be set (at least 32 characters) in production; keep it apart from the database."
+    )
+
 # Reminders, signing links and password resets are email: a production server that silently prints
 # them to its console would lose them, so the mail transport must be chosen explicitly.
 if not env("EMAIL_URL", default=""):
