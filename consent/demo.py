@@ -18,7 +18,7 @@ from .models import ConsentDocument, ConsentKind, ConsentPdf, ConsentRecord
 from .signature import generated_signature_png, png_data_url
 
 DEMO_EFFECTIVE = dt.date(2026, 1, 1)
-# The demo story, in days before the seed (the demo patient's course starts 10-12 days ago and
+# The demo story, in days before the seed (the demo patient's course starts 11-14 days ago and
 # eligibility was decided 33 days ago): the documents are published well before, the KAP consent
 # is requested after the eligibility decision and signed about two weeks before the course.
 DEMO_PUBLISHED_DAYS_AGO = 60

@@ -5,15 +5,19 @@
 written through the services so rules and audit apply:
 
 - a patient at every status (two more here: not eligible, discharged);
-- the demo patient's PHQ-9, GAD-7 and PCL-5 histories showing response and then remission;
+- the demo patient's work-up, with PHQ-9, GAD-7 and PCL-5 baselines (severe) at intake; their
+  scores over the dosing course, response and then remission, are recorded at the course's
+  sessions by sessions_app.demo_clinical (``DEMO_*_SCORES`` below tell the whole story);
+- Lena Fischer (maintenance) carries the long history: a course months ago, response, remission
+  and since then monthly checks;
 - one open safety alert (PHQ-9 item 9) on Morgan Reyes;
 - Dana Whitfield, not eligible because of an absolute contraindication (pregnancy).
 
 Every dated step runs on a simulated clock at its own moment (``kap_clinic.common.demo_clock``), so
 rows, audit events and safety alerts carry the time the story gives them, not the seed's. The demo
 patient's intake and "eligible" decision come about three weeks before their course starts (the
-schedule seed starts it 10-12 days ago), so every dose's pre-dose gate finds them in force; their
-MOAA/S results are recorded during the dosing sessions (sessions_app.demo_clinical).
+schedule seed starts it 11-14 days ago, the first dose 8-11 days ago), so every dose's pre-dose
+gate finds them in force; their MOAA/S results are recorded during the dosing sessions.
 """
 
 from __future__ import annotations
@@ -28,10 +32,24 @@ from .clock import clinic_localtime
 from .models import CareTeamMembership, Patient
 
 DEMO_PATIENT_EMAIL = "patient@demo.clinic"
-# The demo patient's work-up, in days before the seed: the course's first session is 10-12 days ago.
+# The demo patient's work-up, in days before the seed: the course's first session is 11-14 days ago.
 DEMO_INTAKE_DAYS_AGO = 36
 DEMO_ELIGIBLE_DAYS_AGO = 33
-DEMO_WEIGHT_DAYS_AGO = 13
+DEMO_WEIGHT_DAYS_AGO = 15
+
+# The demo patient's questionnaire totals, in the order they were taken. Baseline (the intake) is
+# severe and the preparation session finds them still moderately severe; over the dosing course
+# (sessions_app.demo_clinical records these, before each dose and at the integration session after
+# it) PHQ-9 reaches a response (≤ 50% of 21) before the second dose and remission (< 5) before the
+# third; GAD-7 follows (response ≤ 8, remission < 5) and PCL-5 responds (≤ 19). Item 9 stays 0.
+DEMO_INTAKE_SCORES = {"phq9": 21, "gad7": 16, "pcl5": 38}
+DEMO_PREPARATION_SCORES = {"phq9": 19, "gad7": 15}
+DEMO_PREDOSE_SCORES = [{"phq9": 18, "gad7": 14}, {"phq9": 9, "gad7": 8}, {"phq9": 4, "gad7": 4}]
+DEMO_INTEGRATION_SCORES = [
+    {"phq9": 13, "gad7": 11, "pcl5": 31},
+    {"phq9": 7, "gad7": 6, "pcl5": 18},
+    {"phq9": 3, "gad7": 3, "pcl5": 15},
+]
 
 OTHER_PATIENTS = [
     ("Morgan", "Reyes", dt.date(1979, 3, 14), Patient.Status.SCREENING),
@@ -110,18 +128,36 @@ def _answers(count: int, maximum: int, total: int, *, last: int | None = None) -
     return answers
 
 
-def _record(actor: User, patient: Patient, code: str, days_ago: int, total: int, *, item9: int = 0) -> None:
+def demo_answers(code: str, total: int, *, item9: int = 0) -> list[int]:
+    """Plausible answers for an instrument that sum to ``total`` (PHQ-9 item 9 is ``item9``)."""
     if code == "phq9":
-        answers = _answers(9, 3, total, last=item9)
-    elif code == "gad7":
-        answers = _answers(7, 3, total)
-    elif code == "pcl5":
-        answers = _answers(20, 4, total)
-    else:
-        answers = [total]
+        return _answers(9, 3, total, last=item9)
+    if code == "gad7":
+        return _answers(7, 3, total)
+    if code == "pcl5":
+        return _answers(20, 4, total)
+    return [total]
+
+
+def record_scores(actor: User, patient: Patient, scores: dict[str, int], at: dt.datetime) -> None:
+    """Record each ``{instrument: total}`` as taken at ``at`` (on the simulated clock)."""
+    for code, total in scores.items():
+        with simulated_clock(at):  # entered when given: a safety alert it raises carries that time
+            services.assessment_record(
+                actor=actor, patient=patient, instrument=code, answers=demo_answers(code, total), administered_at=at
+            )
+
+
+def _record(actor: User, patient: Patient, code: str, days_ago: int, total: int, *, item9: int = 0) -> None:
     at = _at(days_ago)
     with simulated_clock(at):  # entered when given: a safety alert it raises carries that time
-        services.assessment_record(actor=actor, patient=patient, instrument=code, answers=answers, administered_at=at)
+        services.assessment_record(
+            actor=actor,
+            patient=patient,
+            instrument=code,
+            answers=demo_answers(code, total, item9=item9),
+            administered_at=at,
+        )
 
 
 def _checklist(*present: str) -> dict[str, bool]:
@@ -199,17 +235,12 @@ def _seed_demo_patient(users: dict[str, User], patient: Patient) -> None:
         "Treatment-resistant depression after four adequate trials; no contraindications.",
         days_ago=DEMO_ELIGIBLE_DAYS_AGO,
     )
+    # The baselines, taken at the intake visit: severe depression and anxiety, probable PTSD.
+    record_scores(nurse, patient, DEMO_INTAKE_SCORES, _at(DEMO_INTAKE_DAYS_AGO))
     # Weighed before the course starts (every dose needs a weight from the 30 days before it).
     weighed = _at(DEMO_WEIGHT_DAYS_AGO)
     with simulated_clock(weighed):
         services.weight_record(actor=nurse, patient=patient, weight_kg="77.0", measured_on=weighed.date())
-    # Weekly PHQ-9 from baseline 21: response (≤ 10.5) by week 6, remission (< 5) by week 12.
-    for days_ago, total in [(112, 21), (98, 18), (84, 14), (70, 10), (56, 8), (42, 6), (28, 4), (14, 3)]:
-        _record(nurse, patient, "phq9", days_ago, total)
-    for days_ago, total in [(112, 16), (84, 11), (56, 7), (28, 4)]:
-        _record(nurse, patient, "gad7", days_ago, total)
-    for days_ago, total in [(112, 38), (56, 24), (14, 15)]:
-        _record(nurse, patient, "pcl5", days_ago, total)
 
 
 def seed_patient_histories(users: dict[str, User], patients: dict[str, Patient]) -> dict[str, Patient]:
@@ -241,8 +272,12 @@ def seed_patient_histories(users: dict[str, User], patients: dict[str, Patient])
         services.patient_update(actor=prescriber, patient=patient, conditions=["trd"])
         _intake(nurse, patient, 200, bp_systolic=124, bp_diastolic=80, weight_kg="66.4")
         record_eligible(patient, prescriber, days_ago=200)
-        for days_ago, total in [(196, 19), (168, 12), (140, 8), (84, 6), (21, 7)]:
+        # A course about six months ago: response by its third week, remission by its fifth, and
+        # remission kept at the monthly checks of maintenance.
+        for days_ago, total in [(196, 20), (189, 15), (182, 9), (175, 6), (161, 4), (112, 3), (56, 4), (21, 3)]:
             _record(nurse, patient, "phq9", days_ago, total)
+        for days_ago, total in [(196, 14), (182, 8), (161, 4), (56, 3)]:
+            _record(nurse, patient, "gad7", days_ago, total)
     if patient := fresh("dana"):
         services.patient_update(actor=prescriber, patient=patient, conditions=["depression"])
         _intake(nurse, patient, 5, "pregnancy", bp_systolic=116, bp_diastolic=72, weight_kg="68.0")

@@ -64,19 +64,37 @@ def _walk(session: Session, users: dict[str, User], to: str) -> None:
         session = scheduling.session_transition(actor=actor, session=session, to_status=step)
 
 
+DEMO_DOSING_WEEKDAYS = (0, 3)  # Monday and Thursday
+DEMO_PAST_DOSES = 3
+
+
+def demo_course_start(today: dt.date) -> dt.date:
+    """The demo course's first day (its preparation session): whatever the weekday, exactly
+    ``DEMO_PAST_DOSES`` of its dosing days fall before today, the latest 1-4 days ago.
+
+    The preparation is three days before the first dosing day (a Friday before a Monday, a Monday
+    before a Thursday), so the planner's first dosing day (the next dosing weekday after the
+    preparation's next day) is that one: the course starts 11-14 days ago, the first dose 8-11.
+    """
+    dosing_days = []
+    day = today - dt.timedelta(days=1)
+    while len(dosing_days) < DEMO_PAST_DOSES:
+        if day.weekday() in DEMO_DOSING_WEEKDAYS:
+            dosing_days.append(day)
+        day -= dt.timedelta(days=1)
+    return dosing_days[-1] - dt.timedelta(days=3)
+
+
 def _demo_course(users: dict[str, User], patient: Patient) -> None:
     today = clock.local_today()
-    # Start 10 days ago on a weekday so the course is part-way: ~3 dosings behind, 3 ahead.
-    start = today - dt.timedelta(days=10)
-    while start.weekday() >= 5:
-        start -= dt.timedelta(days=1)
+    # Part-way through the course: three dosings behind (the latest a few days ago), three ahead.
     request = courses.CourseRequest(
         patient=patient,
-        start_date=start,
+        start_date=demo_course_start(today),
         medical_clinician=users["prescriber"],
         therapist=users["therapist"],
         dosing_count=6,
-        dosing_weekdays=(0, 3),
+        dosing_weekdays=DEMO_DOSING_WEEKDAYS,
     )
     proposal = courses.course_propose(actor=users["admin"], request=request, allow_past=True)
     items = [

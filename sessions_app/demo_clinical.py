@@ -8,8 +8,12 @@ audit event and log entry is where it would have been, and every dose goes throu
 ``administration_record`` with all its gates: the other demo seeds date the demo patient's
 eligibility decision (~3 weeks before the course), signed KAP consent (~2 weeks before) and
 weight before the first session, and each replayed session confirms fasting and the ride home,
-takes pre-dose vitals and a PHQ-9 before the dose. The MOAA/S result of each session is recorded
-with its first observation. Upcoming sessions are left for the live dosing page.
+takes pre-dose vitals and a PHQ-9 (with a GAD-7) before the dose. The MOAA/S result of each session
+is recorded with its first observation. Upcoming sessions are left for the live dosing page.
+
+The questionnaires tell the course's story (the totals are ``patients.demo.DEMO_*_SCORES``): still
+moderately severe at the preparation session and before the first dose, better at each integration
+session and pre-dose check after it: a response before the second dose, remission before the third.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
 from patients import selectors as patient_selectors
 from patients import services as patient_services
+from patients.demo import DEMO_INTEGRATION_SCORES, DEMO_PREDOSE_SCORES, DEMO_PREPARATION_SCORES, record_scores
 from patients.models import Patient
 
 from . import clock
@@ -48,9 +53,6 @@ VITALS_CURVE = [
     (95, 124, 80, 73, 99, 16),
 ]
 OBSERVATIONS = [(20, 4, "moderate"), (45, 5, "mild"), (90, 5, "none")]
-# The pre-dose PHQ-9 of each replayed session (the patient is in remission: see patients.demo).
-PREDOSE_PHQ9 = [[0, 1, 0, 1, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 1, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0, 0]]
-
 __all__ = ["seed_clinical", "simulated_clock"]
 
 
@@ -102,14 +104,8 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
         ds.vitals_record(
             actor=nurse, dosing=dosing, systolic=122 + index, diastolic=78, heart_rate=72, spo2=98, resp_rate=15
         )
-    with simulated_clock(_at(session, -15)):
-        patient_services.assessment_record(
-            actor=nurse,
-            patient=patient,
-            instrument="phq9",
-            answers=PREDOSE_PHQ9[index % len(PREDOSE_PHQ9)],
-            administered_at=_at(session, -15),
-        )
+    # The pre-dose PHQ-9 (the gate's "within 7 days" check) and GAD-7: see patients.demo.DEMO_PREDOSE_SCORES.
+    record_scores(nurse, patient, DEMO_PREDOSE_SCORES[min(index, len(DEMO_PREDOSE_SCORES) - 1)], _at(session, -15))
     start = _at(session, 0)
     weight = patient_selectors.latest_weight(patient, on=clock.to_local(start).date())
     kg = weight.weight_kg if weight else Decimal("77.0")
@@ -178,6 +174,8 @@ def _preparation(users: dict[str, User], patient: Patient) -> None:
     prep = Session.objects.filter(patient=patient, kind=Session.Kind.PREPARATION).order_by("starts_at").first()
     if prep is None or prep.starts_at > timezone.now():
         return
+    # Still moderately severe before the course: no change from the baseline until the first dose.
+    record_scores(users["therapist"], patient, DEMO_PREPARATION_SCORES, _at(prep, 10))
     with simulated_clock(_at(prep, 55)):
         record = notes.preparation_save(
             actor=users["therapist"],
@@ -199,8 +197,10 @@ def _integrations(users: dict[str, User], dosings: list[DosingRecord]) -> None:
         session = (
             Session.objects.filter(follows=dosing.session, kind=Session.Kind.INTEGRATION).order_by("starts_at").first()
         )
-        if session is None or session.starts_at > timezone.now():
+        if session is None or session.ends_at > timezone.now():  # not over yet: left for the live pages
             continue
+        scores = DEMO_INTEGRATION_SCORES[min(position, len(DEMO_INTEGRATION_SCORES) - 1)]
+        record_scores(therapist, dosing.patient, scores, _at(session, 10))
         with simulated_clock(_at(session, 50)):
             record = notes.integration_save(
                 actor=therapist,

@@ -1,4 +1,5 @@
-"""The demo clinic's patients: every status, response and remission, one open alert, one contraindication."""
+"""The demo clinic's patients: every status, baselines before the demo patient's course, response and
+remission over it (and a long history for the maintenance patient), one open alert, one contraindication."""
 
 from __future__ import annotations
 
@@ -29,16 +30,26 @@ def test_the_demo_clinic_has_a_patient_at_every_status(demo_clinic) -> None:
     assert set(Patient.objects.values_list("status", flat=True)) == set(Patient.Status.values)
 
 
-def test_the_demo_patient_shows_response_then_remission(demo_clinic) -> None:
+def test_the_demo_patient_starts_with_severe_baselines_at_intake_and_no_improvement_yet(demo_clinic) -> None:
+    """Before the course (the schedule and dosing seeds add it), only the intake's baselines exist."""
     _, patients = demo_clinic
-    phq9 = outcome_series(patients["demo"], "phq9")
-    assert phq9.baseline.total == 21
+    demo = patients["demo"]
+    intake = selectors.latest_intake(demo)
+    phq9 = outcome_series(demo, "phq9")
+    assert [p.total for p in phq9.points] == [21] and phq9.baseline.severity == "severe"
+    assert clinic_date(phq9.baseline.at) == clinic_date(intake.assessed_at)
+    assert outcome_series(demo, "gad7").baseline.severity == "severe"
+    assert outcome_series(demo, "pcl5").baseline.total == 38
+    assert selectors.eligibility_is_current(demo)
+
+
+def test_the_maintenance_patient_carries_the_long_history_response_then_remission(demo_clinic) -> None:
+    _, patients = demo_clinic
+    phq9 = outcome_series(patients["lena"], "phq9")
+    assert (clinic_date() - clinic_date(phq9.baseline.at)).days > 150
     assert phq9.first_response.at < phq9.first_remission.at
     assert phq9.status == "remission"
-    gad7 = outcome_series(patients["demo"], "gad7")
-    assert gad7.first_response and gad7.first_remission
-    assert outcome_series(patients["demo"], "pcl5").first_response
-    assert selectors.eligibility_is_current(patients["demo"])
+    assert outcome_series(patients["lena"], "gad7").status == "remission"
 
 
 def test_there_is_exactly_one_open_safety_alert(demo_clinic) -> None:
@@ -52,7 +63,7 @@ def test_there_is_exactly_one_open_safety_alert(demo_clinic) -> None:
 
 
 def test_the_demo_patient_is_assessed_and_found_eligible_before_the_course(demo_clinic) -> None:
-    """Intake, decision and weight are weeks old (the course starts 10-12 days ago); no MOAA/S before dosing."""
+    """Intake, decision and weight are weeks old (the course starts 11-14 days ago); no MOAA/S before dosing."""
     _, patients = demo_clinic
     demo = patients["demo"]
     now = timezone.now()
@@ -62,7 +73,7 @@ def test_the_demo_patient_is_assessed_and_found_eligible_before_the_course(demo_
     assert now - decision.decided_at >= dt.timedelta(days=30)
     assert selectors.eligibility_is_current(demo, at=decision.decided_at)
     weight = demo.weights.order_by("-measured_on").first()
-    assert (clinic_date() - weight.measured_on).days >= 13
+    assert (clinic_date() - weight.measured_on).days >= 15
     assert not Assessment.objects.filter(patient=demo, instrument="moas").exists()
 
 

@@ -95,3 +95,48 @@ def test_the_demo_history_is_coherent_in_time() -> None:
     assert {clock.to_local(r.administered_at).date() for r in moaas} == {
         clock.to_local(start).date() for start, _ in windows
     }
+
+
+def test_the_demo_patients_scores_tell_the_course_story() -> None:
+    """Severe baseline at intake and still before the first dose; response and remission only after it."""
+    from patients.demo import DEMO_PREDOSE_SCORES
+    from patients.models import Assessment, IntakeAssessment, Patient, SafetyFlag
+    from patients.outcomes import outcome_series_all
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    patient = Patient.objects.get(email="patient@demo.clinic")
+    records = list(
+        DosingRecord.objects.filter(patient=patient).select_related("session").order_by("session__starts_at")
+    )
+    first_dose = records[0].administrations.get().started_at
+    latest_dose = records[-1].administrations.get().started_at
+    series = outcome_series_all(patient)
+    phq9, gad7, pcl5 = series["phq9"], series["gad7"], series["pcl5"]
+
+    # Baselines: taken at the intake visit, weeks before the course, severe.
+    intake = IntakeAssessment.objects.get(patient=patient)
+    for s in (phq9, gad7, pcl5):
+        assert s.baseline.at.date() == intake.assessed_at.date()
+        assert s.baseline.at < first_dose - dt.timedelta(days=14)
+    assert phq9.baseline.total == 21 and phq9.baseline.severity == "severe"
+    assert gad7.baseline.severity == "severe"
+    # Until the first dose, no improvement: every PHQ-9 moderately severe or severe, no response.
+    before = [p for p in phq9.points if p.at < first_dose]
+    assert len(before) >= 3  # intake, preparation session, pre-dose check
+    assert all(p.total >= 15 and not p.is_response and not p.is_remission for p in before)
+    assert not any(p.is_response or p.is_remission for s in (gad7, pcl5) for p in s.points if p.at < first_dose)
+    # After it: response, then remission by the latest dose (its pre-dose PHQ-9 and GAD-7 are in remission).
+    assert first_dose < phq9.first_response.at < phq9.first_remission.at <= latest_dose
+    assert phq9.status == "remission"
+    assert first_dose < gad7.first_response.at < gad7.first_remission.at <= latest_dose
+    assert gad7.status == "remission"
+    assert first_dose < pcl5.first_response.at and pcl5.status == "response"
+    latest_predose = Assessment.objects.filter(patient=patient, instrument="phq9", administered_at__lt=latest_dose)
+    assert latest_predose.latest("administered_at").total == DEMO_PREDOSE_SCORES[-1]["phq9"] < 5
+    # Each dose had its own PHQ-9 that morning (the "within 7 days" check), and none raised an alert.
+    for record in records:
+        start = record.administrations.get().started_at
+        assert Assessment.objects.filter(
+            patient=patient, instrument="phq9", administered_at__range=(start - dt.timedelta(hours=1), start)
+        ).exists()
+    assert not SafetyFlag.objects.filter(patient=patient).exists()
