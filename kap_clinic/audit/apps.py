@@ -7,3 +7,8 @@ class AuditConfig(AppConfig):
     name = "kap_clinic.audit"
     label = "audit"
     verbose_name = "Audit trail"
+
+    def ready(self) -> None:
+        from . import panels
+
+        panels.register()

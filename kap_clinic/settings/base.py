@@ -119,6 +119,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "kap_clinic.audit.tasks.audit_seal_task",
         "schedule": crontab(minute="*/5"),
     },
+    # ... and check the whole trail every night; a failure is logged and shown on the admins' dashboard.
+    "audit-verify": {
+        "task": "kap_clinic.audit.tasks.audit_verify_task",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 if REDIS_URL:

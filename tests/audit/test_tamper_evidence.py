@@ -185,3 +185,36 @@ def test_seals_are_append_only(personas) -> None:
         AuditSeal.objects.filter(pk=seal.pk).update(mac="0" * 64)
     with pytest.raises(PermissionError):
         seal.delete()
+
+
+def test_the_nightly_check_is_audited_and_a_failure_reaches_the_admins_dashboard(personas, client_for) -> None:
+    from kap_clinic.audit.tasks import audit_verify_task
+
+    events = make_events(personas, 2)
+    assert audit_verify_task.apply().get() is True
+    assert AuditEvent.objects.filter(action="audit_trail.verified").exists()
+    admin = client_for(personas.admin)
+    assert b"dashboard-audit-altered" not in admin.get("/dashboard/").content
+    with as_a_dba("audit_auditevent") as cursor:
+        cursor.execute("UPDATE audit_auditevent SET actor_role = %s WHERE id = %s", ["admin", events[0].id])
+    assert audit_verify_task.apply().get() is False
+    altered = AuditEvent.objects.get(action="audit_trail.altered")
+    assert altered.outcome == "denied"
+    page = admin.get("/dashboard/").content.decode()
+    assert "dashboard-audit-altered" in page and "verify_audit_trail" in page
+    assert "dashboard-audit-altered" not in client_for(personas.nurse).get("/dashboard/").content.decode()
+
+
+def test_verify_audit_chain_is_the_same_check(personas) -> None:
+    make_events(personas, 1)
+    call_command("verify_audit_chain")
+    with as_a_dba("audit_auditevent") as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+        cursor.execute(
+            "INSERT INTO audit_auditevent (public_id, occurred_at, actor_role, action, outcome, target_type, "
+            "target_public_id, changed_fields, request_id, row_mac) VALUES (%s, %s, '', 'x', 'success', 't', '', "
+            "'[]', '', NULL)",
+            [uuid.uuid4().hex if connection.vendor == "sqlite" else str(uuid.uuid4()), timezone.now()],
+        )
+    with pytest.raises(CommandError):
+        call_command("verify_audit_chain")
