@@ -82,7 +82,7 @@ class RecordOutputSerializer(serializers.ModelSerializer):
     document = serializers.UUIDField(source="document.public_id")
     document_version = serializers.IntegerField(source="document.version")
     document_title = serializers.CharField(source="document.title")
-    state = serializers.CharField(default=None)
+    state = serializers.CharField(default=None, allow_null=True)
     manifestation = serializers.SerializerMethodField()
     countersignature = serializers.SerializerMethodField()
     revocation = serializers.SerializerMethodField()
@@ -189,6 +189,7 @@ class StaffReadsAdminWrites(BasePermission):
 
 class DocumentListApi(APIView):
     permission_classes = [StaffReadsAdminWrites]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=DocumentOutputSerializer(many=True))
     def get(self, request):
@@ -257,6 +258,7 @@ def _with_state(records: list[ConsentRecord]) -> list[ConsentRecord]:
 
 class PatientConsentListApi(APIView):
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=RecordOutputSerializer(many=True))
     def get(self, request, public_id):
@@ -283,7 +285,13 @@ class PatientConsentStatusApi(APIView):
     @extend_schema(
         responses=inline_serializer(
             "ConsentStatus",
-            {"kind": serializers.CharField(), "state": serializers.CharField(), "record": serializers.UUIDField()},
+            {
+                "kind": serializers.CharField(),
+                "kind_name": serializers.CharField(),
+                "state": serializers.CharField(),
+                "record": serializers.UUIDField(allow_null=True),
+                "pending_request": serializers.UUIDField(allow_null=True),
+            },
             many=True,
         )
     )
@@ -304,6 +312,7 @@ class PatientConsentStatusApi(APIView):
 
 class PatientConsentRequestListApi(APIView):
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=RequestOutputSerializer(many=True))
     def get(self, request, public_id):

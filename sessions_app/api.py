@@ -74,10 +74,10 @@ class SessionSerializer(serializers.ModelSerializer):
     lead_clinician = PersonSerializer()
     additional_staff = PersonSerializer(many=True)
     room = RoomSerializer(allow_null=True)
-    course = serializers.UUIDField(source="course.public_id", default=None)
-    follows = serializers.UUIDField(source="follows.public_id", default=None)
+    course = serializers.UUIDField(source="course.public_id", default=None, allow_null=True)
+    follows = serializers.UUIDField(source="follows.public_id", default=None, allow_null=True)
     duration_minutes = serializers.IntegerField()
-    cancelled_by = serializers.CharField(source="cancelled_by.full_name", default=None)
+    cancelled_by = serializers.CharField(source="cancelled_by.full_name", default=None, allow_null=True)
     hours_overridden = serializers.SerializerMethodField()
 
     class Meta:
@@ -202,6 +202,7 @@ class SessionListApi(APIView):
     """List sessions the caller may see (filters below), or book one (staff)."""
 
     permission_classes = [StaffWritePermission]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(parameters=[SessionFilterSerializer], responses=SessionSerializer(many=True))
     def get(self, request):

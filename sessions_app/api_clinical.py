@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -41,6 +41,11 @@ from .services import inventory as inv
 from .services import notes as note_services
 
 # --- output ----------------------------------------------------------------------------------------
+
+
+def _path_choice(name: str, choices: list[str]) -> OpenApiParameter:
+    """A ``<slug:...>`` path segment that only takes these values (anything else is a 404)."""
+    return OpenApiParameter(name, str, OpenApiParameter.PATH, enum=choices)
 
 
 def _person(user: User | None) -> dict | None:
@@ -637,7 +642,10 @@ class AdministrationActionApi(APIView):
     permission_classes = [IsClinician]
 
     @extend_schema(
-        request=ClinicalReasonInput, responses=AdministrationSerializer, operation_id="v1_administration_action"
+        request=ClinicalReasonInput,
+        responses=AdministrationSerializer,
+        operation_id="v1_administration_action",
+        parameters=[_path_choice("action", ["device", "end", "void"])],
     )
     def post(self, request, public_id, action):
         dose = selectors_clinical.administration_get_for(user=request.user, public_id=public_id)
@@ -671,7 +679,7 @@ class PreparationSerializer(serializers.Serializer):
     readiness_notes = serializers.CharField()
     created_at = serializers.DateTimeField()
     signed_at = serializers.DateTimeField(allow_null=True)
-    signed_by = serializers.CharField(source="signed_by.full_name", default=None)
+    signed_by = serializers.CharField(source="signed_by.full_name", default=None, allow_null=True)
     addenda = ClinicalAddendumSerializer(many=True, source="addenda.all")
 
 
@@ -697,7 +705,7 @@ class IntegrationSerializer(serializers.Serializer):
     homework = serializers.CharField()
     created_at = serializers.DateTimeField()
     signed_at = serializers.DateTimeField(allow_null=True)
-    signed_by = serializers.CharField(source="signed_by.full_name", default=None)
+    signed_by = serializers.CharField(source="signed_by.full_name", default=None, allow_null=True)
     addenda = ClinicalAddendumSerializer(many=True, source="addenda.all")
 
 
@@ -778,12 +786,13 @@ RECORD_KINDS = {
     "preparation": (PreparationRecord, selectors_clinical.preparation_get_for),
     "integration": (IntegrationRecord, selectors_clinical.integration_get_for),
 }
+RECORD_KIND_PARAMETER = _path_choice("kind", list(RECORD_KINDS))
 
 
 class SignedRecordSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     signed_at = serializers.DateTimeField(allow_null=True)
-    signed_by = serializers.CharField(source="signed_by.full_name", default=None)
+    signed_by = serializers.CharField(source="signed_by.full_name", default=None, allow_null=True)
 
 
 class ClinicalRecordSignApi(APIView):
@@ -791,7 +800,7 @@ class ClinicalRecordSignApi(APIView):
 
     permission_classes = [IsClinician]
 
-    @extend_schema(request=PasswordSignInput, responses=SignedRecordSerializer)
+    @extend_schema(request=PasswordSignInput, responses=SignedRecordSerializer, parameters=[RECORD_KIND_PARAMETER])
     def post(self, request, kind, public_id):
         if kind not in RECORD_KINDS:
             return _not_found("Unknown kind of record.")
@@ -808,14 +817,16 @@ class ClinicalRecordAddendaApi(APIView):
     def _record(self, request, kind, public_id):
         return RECORD_KINDS[kind][1](user=request.user, public_id=public_id)
 
-    @extend_schema(responses=ClinicalAddendumSerializer(many=True))
+    @extend_schema(responses=ClinicalAddendumSerializer(many=True), parameters=[RECORD_KIND_PARAMETER])
     def get(self, request, kind, public_id):
         if kind not in RECORD_KINDS:
             return _not_found("Unknown kind of record.")
         record = self._record(request, kind, public_id)
         return Response(ClinicalAddendumSerializer(record.addenda.select_related("author"), many=True).data)
 
-    @extend_schema(request=ClinicalAddendumInput, responses={201: ClinicalAddendumSerializer})
+    @extend_schema(
+        request=ClinicalAddendumInput, responses={201: ClinicalAddendumSerializer}, parameters=[RECORD_KIND_PARAMETER]
+    )
     def post(self, request, kind, public_id):
         if kind not in RECORD_KINDS:
             return _not_found("Unknown kind of record.")
@@ -829,7 +840,7 @@ class ClinicalRecordAddendaApi(APIView):
 class PsychotherapyNoteSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id")
     patient = serializers.UUIDField(source="patient.public_id")
-    session = serializers.UUIDField(source="session.public_id", default=None)
+    session = serializers.UUIDField(source="session.public_id", default=None, allow_null=True)
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
     signed_at = serializers.DateTimeField(allow_null=True)
@@ -895,6 +906,7 @@ class PsychotherapyNoteActionApi(APIView):
         request=ClinicalAddendumInput,
         responses=PsychotherapyNoteSerializer,
         operation_id="v1_psychotherapy_note_action",
+        parameters=[_path_choice("action", ["sign", "addenda"])],
     )
     def post(self, request, public_id, action):
         note = selectors_clinical.psychotherapy_note_get_for(user=request.user, public_id=public_id)
@@ -999,10 +1011,10 @@ class EntrySerializer(serializers.Serializer):
     balance_after = serializers.DecimalField(max_digits=10, decimal_places=2)
     occurred_at = serializers.DateTimeField()
     recorded_by = serializers.CharField(source="recorded_by.full_name")
-    witness = serializers.CharField(source="witness.full_name", default=None)
+    witness = serializers.CharField(source="witness.full_name", default=None, allow_null=True)
     reason = serializers.CharField()
-    patient = serializers.UUIDField(source="patient.public_id", default=None)
-    administration = serializers.UUIDField(source="administration.public_id", default=None)
+    patient = serializers.UUIDField(source="patient.public_id", default=None, allow_null=True)
+    administration = serializers.UUIDField(source="administration.public_id", default=None, allow_null=True)
     voided_at = serializers.DateTimeField(allow_null=True)
     void_reason = serializers.CharField()
 
@@ -1096,7 +1108,12 @@ class LotDetailApi(_KeeperApi):
 class LotActionApi(_KeeperApi):
     """``waste`` (witnessed), ``adjustments`` (prescriber, reason), ``counts``, ``void`` (an untouched lot)."""
 
-    @extend_schema(request=WasteInput, responses={201: LotDetailSerializer}, operation_id="v1_inventory_lot_action")
+    @extend_schema(
+        request=WasteInput,
+        responses={201: LotDetailSerializer},
+        operation_id="v1_inventory_lot_action",
+        parameters=[_path_choice("action", ["waste", "adjustments", "counts", "void"])],
+    )
     def post(self, request, public_id, action):
         lot = selectors_clinical.lot_get_for(user=request.user, public_id=public_id)
         if action == "waste":

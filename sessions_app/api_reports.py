@@ -26,8 +26,8 @@ from .views_reports import request_subject
 
 class ReportSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    patient = serializers.UUIDField(source="patient.public_id", default=None)
-    session = serializers.UUIDField(source="session.public_id", default=None)
+    patient = serializers.UUIDField(source="patient.public_id", default=None, allow_null=True)
+    session = serializers.UUIDField(source="session.public_id", default=None, allow_null=True)
     requested_by = serializers.CharField(source="requested_by.full_name")
     download_url = serializers.SerializerMethodField()
 
@@ -69,6 +69,7 @@ class ReportRequestSerializer(serializers.Serializer):
 
 class ReportListApi(APIView):
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=ReportSerializer(many=True))
     def get(self, request):
@@ -127,7 +128,7 @@ class ReportRetryApi(APIView):
 class ReminderSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     patient = serializers.UUIDField(source="patient.public_id")
-    session = serializers.UUIDField(source="session.public_id", default=None)
+    session = serializers.UUIDField(source="session.public_id", default=None, allow_null=True)
 
     class Meta:
         model = Reminder
@@ -156,6 +157,7 @@ class ReminderFilterSerializer(serializers.Serializer):
 
 class ReminderListApi(APIView):
     permission_classes = [IsPracticeAdmin]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(parameters=[ReminderFilterSerializer], responses=ReminderSerializer(many=True))
     def get(self, request):

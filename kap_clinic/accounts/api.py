@@ -105,6 +105,7 @@ class StaffListApi(APIView):
     """Staff accounts (practice admins only)."""
 
     permission_classes = [IsPracticeAdmin]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=UserOutputSerializer(many=True))
     def get(self, request):

@@ -17,9 +17,9 @@ from .selectors import audit_event_list
 
 class AuditEventSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id")
-    actor = serializers.UUIDField(source="actor.public_id", default=None)
-    actor_email = serializers.EmailField(source="actor.email", default=None)
-    patient = serializers.UUIDField(source="patient_public_id")
+    actor = serializers.UUIDField(source="actor.public_id", default=None, allow_null=True)
+    actor_email = serializers.EmailField(source="actor.email", default=None, allow_null=True)
+    patient = serializers.UUIDField(source="patient_public_id", allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -50,6 +50,7 @@ class AuditFilterSerializer(serializers.Serializer):
 
 class AuditEventListApi(APIView):
     permission_classes = [IsPracticeAdmin]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(
         parameters=[OpenApiParameter(n, str, required=False) for n in ("patient", "user", "action")]
