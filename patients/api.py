@@ -38,19 +38,30 @@ def _paginate(view: APIView, request: Any, qs: Any, serializer: type[serializers
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
+def _bool_param(request: Any, name: str) -> bool:
+    """A yes/no query parameter: absent, ``true``/``false`` or ``1``/``0``; anything else is a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise ValidationFailed(f"{name} must be true or false.", field=name)
+    return raw.lower() in ("true", "1")
+
+
 class PatientListApi(APIView):
     """Patients the user may see. Search ``q`` (name, MRN, date of birth), filter ``status``,
     ``condition`` (clinicians only), ``clinician`` (a staff id), order by ``sort``."""
 
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Name words, an MRN, or a date of birth (YYYY-MM-DD)"),
-            OpenApiParameter("status", str, enum=Patient.Status.values),
+            OpenApiParameter("status", str, enum=["", *Patient.Status.values], description="Empty: any status"),
             OpenApiParameter("condition", str, description="A primary condition code (not for practice admins)"),
             OpenApiParameter("clinician", str, description="Public id of a clinician on the care team"),
-            OpenApiParameter("sort", str, enum=list(selectors.PATIENT_SORTS)),
+            OpenApiParameter("sort", str, enum=["", *selectors.PATIENT_SORTS], description="Empty: by name"),
         ],
         responses=s.PatientListOutputSerializer(many=True),
     )
@@ -137,9 +148,12 @@ class PatientAssessmentListApi(APIView):
     server; a bad answer → 400 naming the item (``field`` = ``answers[i]``)."""
 
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(
-        parameters=[OpenApiParameter("instrument", str, enum=list(instruments.REGISTRY))],
+        parameters=[
+            OpenApiParameter("instrument", str, enum=["", *instruments.REGISTRY], description="Empty: every instrument")
+        ],
         responses=s.AssessmentOutputSerializer(many=True),
     )
     def get(self, request, public_id):
@@ -171,6 +185,7 @@ class PatientIntakeListApi(APIView):
     """Intake assessments (care team). POST needs a true/false for every item of the checklist."""
 
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=s.IntakeOutputSerializer(many=True))
     def get(self, request, public_id):
@@ -244,12 +259,13 @@ class PatientSafetyFlagListApi(APIView):
     """Safety alerts raised by results (``?open=true`` for the unacknowledged ones)."""
 
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(parameters=[OpenApiParameter("open", bool)], responses=s.SafetyFlagOutputSerializer(many=True))
     def get(self, request, public_id):
         patient = _clinical_patient(request, public_id, audit="safety_flag.listed")
         qs = selectors.safety_flag_list_for(patient)
-        if request.query_params.get("open") in ("true", "1"):
+        if _bool_param(request, "open"):
             qs = qs.filter(acknowledged_at__isnull=True)
         return _paginate(self, request, qs, s.SafetyFlagOutputSerializer)
 
@@ -269,6 +285,7 @@ class SafetyFlagAcknowledgeApi(APIView):
 
 class PatientMedicationListApi(APIView):
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=s.MedicationOutputSerializer(many=True))
     def get(self, request, public_id):
@@ -301,6 +318,7 @@ class MedicationStopApi(APIView):
 
 class PatientWeightListApi(APIView):
     permission_classes = [IsStaffMember]
+    pagination_class = Pagination  # documents the page envelope and ?page= in the schema
 
     @extend_schema(responses=s.WeightOutputSerializer(many=True))
     def get(self, request, public_id):

@@ -25,6 +25,7 @@ from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
+from . import instruments
 from .models import (
     Assessment,
     CareTeamMembership,
@@ -223,6 +224,10 @@ def latest_assessment(
 def assessment_list_for(*, patient: Patient, instrument: str | None = None) -> QuerySet[Assessment]:
     """All results for the patient (voided ones included, marked), newest first."""
     qs = Assessment.objects.filter(patient=patient).select_related("recorded_by")
+    if instrument and instrument not in instruments.REGISTRY:
+        raise ValidationFailed(
+            f"Unknown instrument {instrument!r}; choose from {', '.join(instruments.REGISTRY)}.", field="instrument"
+        )
     if instrument:
         qs = qs.filter(instrument=instrument)
     return qs.order_by("-administered_at", "-id")

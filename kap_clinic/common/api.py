@@ -22,6 +22,18 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request) -> int:
+        """``?page_size=`` is a whole number from 1 (larger asks get ``max_page_size``); anything else is a 400
+        naming the parameter rather than a silent fall-back to the default page size."""
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(raw), self.max_page_size)
+
 
 def _first_message(detail: Any) -> tuple[str | None, str]:
     if isinstance(detail, dict):

@@ -1,7 +1,8 @@
 """Regressions for what the Schemathesis run (test_fuzz_schema.py) found.
 
-The schema described list responses, nullable fields and action/kind path segments differently
-from what the API actually does.
+Bad query parameters were silently ignored (200 with the default) instead of a 400 naming the
+parameter; and the schema described list responses, nullable fields and action/kind path segments
+differently from what the API actually does.
 """
 
 from __future__ import annotations
@@ -12,9 +13,56 @@ import yaml
 pytestmark = pytest.mark.django_db
 
 
+def error_of(response) -> dict:
+    assert response.status_code == 400, response.content
+    return response.json()["error"]
+
+
 @pytest.fixture
 def schema(client) -> dict:
     return yaml.safe_load(client.get("/api/schema/").content)
+
+
+# --- bad query parameters: 400 naming the parameter -------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "0.999", "ten", "1e3"])
+def test_a_page_size_that_is_not_a_positive_whole_number_is_a_400_naming_it(personas, api_for, value) -> None:
+    response = api_for(personas.prescriber).get("/api/v1/patients/", {"page_size": value})
+    error = error_of(response)
+    assert error["field"] == "page_size"
+    assert "whole number" in error["message"]
+
+
+def test_a_valid_page_size_still_pages_and_a_huge_one_is_capped(personas, api_for) -> None:
+    api = api_for(personas.prescriber)
+    one = api.get("/api/v1/patients/", {"page_size": "1"})
+    assert one.status_code == 200
+    assert len(one.json()["results"]) == 1
+    assert api.get("/api/v1/patients/", {"page_size": "100000"}).status_code == 200
+    assert api.get("/api/v1/patients/", {"page_size": ""}).status_code == 200
+
+
+def test_an_unknown_instrument_filter_on_assessments_is_a_400_naming_it(personas, api_for) -> None:
+    url = f"/api/v1/patients/{personas.demo_patient.public_id}/assessments/"
+    api = api_for(personas.prescriber)
+    error = error_of(api.get(url, {"instrument": "not-a-scale"}))
+    assert error["field"] == "instrument"
+    assert api.get(url, {"instrument": "phq9"}).status_code == 200
+    assert api.get(url, {"instrument": ""}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["maybe", "-2924422", ""])
+def test_a_non_boolean_open_filter_on_safety_flags_is_a_400_naming_it(personas, api_for, value) -> None:
+    url = f"/api/v1/patients/{personas.demo_patient.public_id}/safety-flags/"
+    error = error_of(api_for(personas.prescriber).get(url, {"open": value}))
+    assert error["field"] == "open"
+
+
+@pytest.mark.parametrize("value", ["true", "false", "1", "0", "TRUE"])
+def test_boolean_spellings_of_the_open_filter_are_accepted(personas, api_for, value) -> None:
+    url = f"/api/v1/patients/{personas.demo_patient.public_id}/safety-flags/"
+    assert api_for(personas.prescriber).get(url, {"open": value}).status_code == 200
 
 
 # --- the schema says what the API does ---------------------------------------------------------
@@ -22,6 +70,9 @@ def schema(client) -> dict:
 PAGINATED = [
     "/api/v1/audit-events/",
     "/api/v1/staff/",
+    "/api/v1/patients/",
+    "/api/v1/patients/{public_id}/assessments/",
+    "/api/v1/patients/{public_id}/safety-flags/",
     "/api/v1/patients/{public_id}/consents/",
     "/api/v1/consent-documents/",
     "/api/v1/sessions/",
