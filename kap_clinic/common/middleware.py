@@ -59,3 +59,45 @@ class RequestIdMiddleware:
             context.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+# Everything the pages load is ours: scripts only from our static files (no inline script, no eval),
+# styles may be inline (Bootstrap utilities, FullCalendar and htmx inject some), images also as data:
+# or blob: URLs (drawn signatures, charts), and nobody may frame us or post our forms elsewhere.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class SecurityHeadersMiddleware:
+    """A Content-Security-Policy on every page, and no caching of anything but static files.
+
+    Pages and API answers carry patient data, so browsers and proxies must not keep them
+    (``Cache-Control: no-store``) unless a view set its own policy. The API docs page (Swagger UI,
+    no patient data) runs an inline start-up script and is left without the CSP.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = settings.STATIC_URL
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(self.static_prefix):
+            return response
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store, private"
+        if not request.path.startswith("/api/docs/"):
+            response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response

@@ -10,9 +10,17 @@ import pytest
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")  # a folder to save screenshots into, for looking at pages
 
 if not os.path.exists(CHROMIUM):
@@ -60,3 +68,21 @@ def screenshot(page):  # noqa: ANN001, ANN201
             page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(request):  # noqa: ANN001, ANN202
+    """Every browser test also fails if Chromium refused anything under our Content-Security-Policy."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+
+    def on_console(message) -> None:  # noqa: ANN001
+        if message.type == "error" and "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", on_console)
+    yield
+    assert not refused, refused

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from patients import services
 
@@ -90,8 +91,7 @@ def test_the_patient_list_searches_as_you_type(personas, login, live_server, scr
     assert page.locator("[data-testid=patient-table] tbody tr").count() >= 5
     screenshot("patients-list")
     page.fill("input[name=q]", "ell")
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=patient-table] tbody tr').length === 1", timeout=5000
-    )
+    # Web-first assertions, not wait_for_function: that compiles a string, which our CSP forbids.
+    expect(page.locator("[data-testid=patient-table] tbody tr")).to_have_count(1, timeout=5000)
     assert "Ellis, Jordan" in page.locator("[data-testid=patient-table]").inner_text()
     assert "q=ell" in page.url
