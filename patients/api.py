@@ -39,9 +39,10 @@ def _paginate(view: APIView, request: Any, qs: Any, serializer: type[serializers
 
 
 def _bool_param(request: Any, name: str) -> bool:
-    """A yes/no query parameter: absent, ``true``/``false`` or ``1``/``0``; anything else is a 400 naming it."""
-    raw = request.query_params.get(name)
-    if raw is None:
+    """A yes/no query parameter: absent or empty, ``true``/``false`` or ``1``/``0``; anything else is a 400
+    naming it."""
+    raw = request.query_params.get(name, "")
+    if raw == "":
         return False
     if raw.lower() not in ("true", "false", "1", "0"):
         raise ValidationFailed(f"{name} must be true or false.", field=name)

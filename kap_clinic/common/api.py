@@ -34,6 +34,18 @@ class Pagination(PageNumberPagination):
             )
         return min(int(raw), self.max_page_size)
 
+    def get_page_number(self, request, paginator) -> int:
+        """``?page=`` is a whole number from 1 (or ``last``); anything else is a 400 naming it. A page past
+        the end stays a 404 (there is no such page)."""
+        raw = request.query_params.get(self.page_query_param, "")
+        if raw == "":
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError({self.page_query_param: ["A whole number from 1, or 'last'."]})
+        return int(raw)
+
 
 def _first_message(detail: Any) -> tuple[str | None, str]:
     if isinstance(detail, dict):

@@ -25,3 +25,21 @@ def drop_blank_defaults_of_formatted_strings(result: dict, generator: Any, reque
 
     walk(result)
     return result
+
+
+def empty_optional_query_parameters_are_allowed(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Mark every optional query parameter ``allowEmptyValue: true``.
+
+    Across the API an optional query parameter sent empty (``?status=``, ``?page=``) means the same
+    as leaving it out: DRF's query serializers skip blank optional fields, and the views read
+    ``query_params.get(name) or default``. The schema says so, so clients and the Schemathesis run
+    don't take ``?room=`` for invalid input that should have been refused.
+    """
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kap_clinic.common.schema.drop_blank_defaults_of_formatted_strings",
+        "kap_clinic.common.schema.empty_optional_query_parameters_are_allowed",
     ],
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "kap_clinic.accounts.models.User.Role",

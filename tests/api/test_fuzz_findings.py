@@ -34,6 +34,18 @@ def test_a_page_size_that_is_not_a_positive_whole_number_is_a_400_naming_it(pers
     assert "whole number" in error["message"]
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_page_that_is_not_a_positive_whole_number_is_a_400_naming_it(personas, api_for, value) -> None:
+    error = error_of(api_for(personas.prescriber).get("/api/v1/patients/", {"page": value}))
+    assert error["field"] == "page"
+
+
+def test_a_page_past_the_end_is_still_a_404_and_last_still_works(personas, api_for) -> None:
+    api = api_for(personas.prescriber)
+    assert api.get("/api/v1/patients/", {"page": "999"}).status_code == 404
+    assert api.get("/api/v1/patients/", {"page": "last"}).status_code == 200
+
+
 def test_a_valid_page_size_still_pages_and_a_huge_one_is_capped(personas, api_for) -> None:
     api = api_for(personas.prescriber)
     one = api.get("/api/v1/patients/", {"page_size": "1"})
@@ -52,14 +64,14 @@ def test_an_unknown_instrument_filter_on_assessments_is_a_400_naming_it(personas
     assert api.get(url, {"instrument": ""}).status_code == 200
 
 
-@pytest.mark.parametrize("value", ["maybe", "-2924422", ""])
+@pytest.mark.parametrize("value", ["maybe", "-2924422", "yes please"])
 def test_a_non_boolean_open_filter_on_safety_flags_is_a_400_naming_it(personas, api_for, value) -> None:
     url = f"/api/v1/patients/{personas.demo_patient.public_id}/safety-flags/"
     error = error_of(api_for(personas.prescriber).get(url, {"open": value}))
     assert error["field"] == "open"
 
 
-@pytest.mark.parametrize("value", ["true", "false", "1", "0", "TRUE"])
+@pytest.mark.parametrize("value", ["true", "false", "1", "0", "TRUE", ""])
 def test_boolean_spellings_of_the_open_filter_are_accepted(personas, api_for, value) -> None:
     url = f"/api/v1/patients/{personas.demo_patient.public_id}/safety-flags/"
     assert api_for(personas.prescriber).get(url, {"open": value}).status_code == 200
@@ -127,3 +139,18 @@ RECORD_KINDS = {"dosing", "preparation", "integration"}
 def test_action_and_kind_path_segments_list_the_values_the_api_knows(schema, path, method, name, values) -> None:
     params = {p["name"]: p for p in schema["paths"][path][method]["parameters"] if p["in"] == "path"}
     assert set(params[name]["schema"]["enum"]) == values
+
+
+def test_optional_query_parameters_may_be_sent_empty_as_the_api_treats_empty_as_absent(schema) -> None:
+    sessions = {p["name"]: p for p in schema["paths"]["/api/v1/sessions/"]["get"]["parameters"]}
+    assert sessions["room"]["allowEmptyValue"] is True
+    assert sessions["page"]["allowEmptyValue"] is True
+    flags = schema["paths"]["/api/v1/patients/{public_id}/safety-flags/"]["get"]["parameters"]
+    assert all(p.get("allowEmptyValue") is True for p in flags if p["in"] == "query")
+    assert all("allowEmptyValue" not in p for p in flags if p["in"] == "path")
+
+
+def test_empty_optional_query_parameters_mean_absent(personas, api_for) -> None:
+    api = api_for(personas.prescriber)
+    assert api.get("/api/v1/sessions/", {"room": "", "patient": "", "start": "", "status": ""}).status_code == 200
+    assert api.get("/api/v1/patients/", {"page": "", "page_size": "", "sort": ""}).status_code == 200
