@@ -34,6 +34,7 @@ SCRUBBED = (
     "DJANGO_DEBUG",
     "DJANGO_SECURE_SSL_REDIRECT",
     "STAFF_IDLE_TIMEOUT_MINUTES",
+    "STAFF_MFA_REQUIRED",
     "ELIGIBILITY_MAX_AGE_DAYS",
     "PCL5_PROBABLE_PTSD_CUTPOINT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by tests/conftest.py for Playwright; check --deploy warns about it
@@ -110,6 +111,7 @@ def test_production_settings_refuse_to_start_without_a_mail_transport() -> None:
         ("EMAIL_URL", "carrier-pigeon"),
         ("STAFF_IDLE_TIMEOUT_MINUTES", "half an hour"),
         ("STAFF_IDLE_TIMEOUT_MINUTES", "0"),
+        ("STAFF_MFA_REQUIRED", "sometimes"),
         ("ELIGIBILITY_MAX_AGE_DAYS", "a year"),
         ("ELIGIBILITY_MAX_AGE_DAYS", "0"),
         ("PCL5_PROBABLE_PTSD_CUTPOINT", "33.5"),
@@ -160,3 +162,14 @@ def test_clinical_rules_come_from_the_environment() -> None:
     custom = {**PRODUCTION, "ELIGIBILITY_MAX_AGE_DAYS": "180", "PCL5_PROBABLE_PTSD_CUTPOINT": "31"}
     result = run("-c", script, **custom)
     assert result.stdout.split() == ["180", "31", "180", "31"], result.stderr
+
+
+def test_staff_two_factor_is_required_in_production_unless_the_environment_says_otherwise() -> None:
+    script = "import django; django.setup(); from django.conf import settings as s; print(s.STAFF_MFA_REQUIRED)"
+    assert run("-c", script, **PRODUCTION).stdout.split() == ["True"]
+    assert run("-c", script, **{**PRODUCTION, "STAFF_MFA_REQUIRED": "false"}).stdout.split() == ["False"]
+    # Elsewhere off, so the documented demo logins work with the password alone.
+    assert run("-c", script, DJANGO_SETTINGS_MODULE="kap_clinic.settings.local").stdout.split() == ["False"]
+    assert run("-c", script, DJANGO_SETTINGS_MODULE="kap_clinic.settings.test").stdout.split() == ["False"]
+    on = run("-c", script, DJANGO_SETTINGS_MODULE="kap_clinic.settings.local", STAFF_MFA_REQUIRED="yes")
+    assert on.stdout.split() == ["True"]

@@ -14,7 +14,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from kap_clinic.audit.services import audit_record
-from kap_clinic.common.api import Pagination
+from kap_clinic.common.api import Pagination, error_body
 
 from . import services
 from .models import User
@@ -24,6 +24,13 @@ from .permissions import IsPracticeAdmin
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=12,
+        help_text="The current 6-digit code from the user's authenticator app; required for staff with "
+        "two-factor sign-in (a 400 naming field 'otp' says so).",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -35,7 +42,10 @@ class LoginThrottle(AnonRateThrottle):
 
 
 class TokenObtainApi(APIView):
-    """Exchange email + password for an API token (``Authorization: Token <token>``)."""
+    """Exchange email + password for an API token (``Authorization: Token <token>``).
+
+    A user with two-factor sign-in also sends ``otp``; without it the answer is a 400 naming ``otp``.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -59,6 +69,20 @@ class TokenObtainApi(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        if services.user_needs_second_factor(user):
+            otp = data.validated_data.get("otp", "")
+            if not otp:
+                return Response(
+                    error_body(
+                        code="otp_required",
+                        field="otp",
+                        message="otp: this account signs in with two factors; send the current 6-digit code "
+                        "from its authenticator app as otp.",
+                    ),
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            # Raises ValidationFailed(field="otp") for a wrong, reused or locked-out code: a 400 naming otp.
+            services.user_verify_second_factor(user=user, code=otp)
         token, _ = Token.objects.get_or_create(user=user)
         audit_record(actor=user, action="auth.token_issued", target=user)
         return Response({"token": token.key})

@@ -103,3 +103,31 @@ class StaffEditForm(StaffForm):
         super().__init__(*args, **kwargs)
         del self.fields["password"]
         self.fields["email"].disabled = True
+
+
+class OtpForm(forms.Form):
+    """The 6-digit code from an authenticator app (sign-in code step and setting an app up)."""
+
+    otp = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "form-control-lg text-center font-monospace",
+            }
+        ),
+    )
+
+
+class TotpDisableForm(forms.Form):
+    password = forms.CharField(
+        label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    otp = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -114,3 +114,27 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def audit_role(self) -> str:
         return f"{self.role}:{self.discipline}" if self.discipline else self.role
+
+
+class TotpDevice(models.Model):
+    """A staff member's authenticator app (RFC 6238 TOTP), one per user.
+
+    Unconfirmed (``confirmed_at`` null) while the user is enrolling: it only counts once a code from
+    the app has been typed back. ``last_used_step`` is the time step of the last accepted code, so
+    the same code (or an older one) is never accepted twice.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "enrolling"
+        return f"TOTP device of {self.user.email} ({state})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

@@ -1,16 +1,22 @@
-"""Staff account management: create staff, change roles, deactivate and reactivate."""
+"""Staff account management: create staff, change roles, deactivate and reactivate; two-factor sign-in."""
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kap_clinic.audit.services import audit_record
-from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
+from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 
-from .models import User
+from . import totp
+from .models import TotpDevice, User
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
@@ -144,3 +150,139 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     user.save(update_fields=["password"])
     audit_record(actor=user, action="user.password_changed", target=user, changed_fields=["password"])
     return user
+
+
+# --- Two-factor sign-in (TOTP, RFC 6238) ---------------------------------------------------------
+# One message for a wrong, reused or expired code, so a guesser learns nothing from the wording.
+MFA_INVALID_MESSAGE = "That code is not valid. Type the 6-digit code your authenticator app shows now."
+MFA_LOCKED_MESSAGE = "Too many wrong codes. Wait 15 minutes and try again, or ask a practice admin for help."
+
+
+def user_totp_device(user: User) -> TotpDevice | None:
+    """The user's confirmed authenticator, if any (an enrolment still in progress does not count)."""
+    if not getattr(user, "pk", None):
+        return None
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def user_needs_second_factor(user: User) -> bool:
+    """Staff with a confirmed authenticator, or every staff member when STAFF_MFA_REQUIRED. Never patients."""
+    if not user.is_staff_member:
+        return False
+    return bool(settings.STAFF_MFA_REQUIRED) or user_totp_device(user) is not None
+
+
+def _mfa_failure_key(user: User) -> str:
+    digest = hashlib.sha256(f"mfa|{user.pk}".encode()).hexdigest()
+    return f"mfa-failures:{digest}"
+
+
+def _check_code(user: User, device: TotpDevice, code: str) -> int:
+    """The accepted time step for ``code``, or ValidationFailed(field="otp"); wrong codes are counted and audited.
+
+    Not atomic on purpose: the audit events of a refusal must survive the raised error.
+    """
+    key = _mfa_failure_key(user)
+    if cache.get(key, 0) >= settings.MFA_FAILURE_LIMIT:
+        audit_record(actor=user, action="mfa.locked", target=user, outcome="denied")
+        raise ValidationFailed(MFA_LOCKED_MESSAGE, field="otp")
+    step = totp.matching_step(device.secret, code)
+    # A code is good once: the same step (or an older one) after a successful sign-in is a replay.
+    if step is None or (device.last_used_step is not None and step <= device.last_used_step):
+        cache.add(key, 0, settings.MFA_FAILURE_WINDOW_SECONDS)
+        cache.incr(key)
+        audit_record(actor=user, action="mfa.failed", target=user, outcome="denied")
+        raise ValidationFailed(MFA_INVALID_MESSAGE, field="otp")
+    # Claim the step atomically: two requests racing with the same code cannot both win.
+    claimed = (
+        TotpDevice.objects.filter(pk=device.pk)
+        .filter(Q(last_used_step__isnull=True) | Q(last_used_step__lt=step))
+        .update(last_used_step=step)
+    )
+    if not claimed:
+        audit_record(actor=user, action="mfa.failed", target=user, outcome="denied")
+        raise ValidationFailed(MFA_INVALID_MESSAGE, field="otp")
+    device.last_used_step = step
+    cache.delete(key)
+    return step
+
+
+def user_verify_second_factor(*, user: User, code: str) -> TotpDevice:
+    """Check the code of a user's confirmed authenticator at sign-in (web code step or API token).
+
+    Raises ValidationFailed naming field ``otp`` for a wrong/reused code, a lock-out, or no authenticator.
+    """
+    device = user_totp_device(user)
+    if device is None:
+        audit_record(actor=user, action="mfa.failed", target=user, outcome="denied")
+        raise ValidationFailed(
+            "This account has no authenticator app set up yet: sign in on the website once to set one up.",
+            field="otp",
+        )
+    _check_code(user, device, code)
+    audit_record(actor=user, action="mfa.verified", target=user)
+    return device
+
+
+def user_begin_totp_enrolment(*, user: User) -> TotpDevice:
+    """Start (or continue) setting up an authenticator: an unconfirmed device with a fresh secret.
+
+    The secret stays the same while enrolment is unfinished (a reload shows the same QR code); once
+    confirmed it is never shown again. Staff only; refused if an authenticator is already confirmed.
+    """
+    if not user.is_staff_member:
+        raise PermissionDeniedError("Two-factor sign-in is for staff accounts.")
+    device = TotpDevice.objects.filter(user=user).first()
+    if device is not None and device.is_confirmed:
+        raise Conflict("An authenticator app is already set up for this account.", field="otp")
+    if device is None:
+        device = TotpDevice.objects.create(user=user, secret=totp.generate_secret())
+    return device
+
+
+def user_confirm_totp_enrolment(*, user: User, code: str) -> TotpDevice:
+    """Finish enrolment: the first code typed back from the app proves it holds the secret."""
+    device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
+    if device is None:
+        raise ValidationFailed("Start setting up your authenticator app again: open this page once more.", field="otp")
+    _check_code(user, device, code)
+    device.confirmed_at = timezone.now()
+    device.save(update_fields=["confirmed_at"])
+    audit_record(actor=user, action="mfa.enrolled", target=user)
+    return device
+
+
+def user_disable_totp(*, user: User, password: str, code: str) -> None:
+    """A staff member turns their own two-factor sign-in off: current password and a valid code needed.
+
+    Refused while the clinic requires it (STAFF_MFA_REQUIRED): then only an admin reset removes it.
+    """
+    if settings.STAFF_MFA_REQUIRED:
+        raise PermissionDeniedError(
+            "Your clinic requires two-factor sign-in for all staff, so it cannot be turned off. "
+            "If you lost your phone, ask a practice admin to reset it."
+        )
+    device = user_totp_device(user)
+    if device is None:
+        raise Conflict("Two-factor sign-in is not set up for this account.", field="otp")
+    if not password or not user.check_password(password):
+        audit_record(actor=user, action="mfa.failed", target=user, outcome="denied")
+        raise ValidationFailed("The current password is not correct.", field="password")
+    _check_code(user, device, code)
+    with transaction.atomic():
+        TotpDevice.objects.filter(user=user).delete()
+        audit_record(actor=user, action="mfa.disabled", target=user)
+
+
+@transaction.atomic
+def user_reset_totp(*, actor: User, user: User) -> None:
+    """A practice admin removes a staff member's authenticator (lost phone). With STAFF_MFA_REQUIRED the
+    staff member sets up a new one at their next sign-in; their current sessions are not ended here."""
+    _require_admin(actor)
+    if user.is_patient:
+        raise ValidationFailed("Patient accounts do not use two-factor sign-in.", field="user")
+    deleted, _ = TotpDevice.objects.filter(user=user).delete()
+    if not deleted:
+        raise Conflict(f"{user.full_name} has no authenticator app set up.", field="user")
+    cache.delete(_mfa_failure_key(user))
+    audit_record(actor=actor, action="mfa.reset", target=user)

@@ -209,6 +209,15 @@ LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 STAFF_IDLE_TIMEOUT_MINUTES = env_value("STAFF_IDLE_TIMEOUT_MINUTES", env.int, 30)
 if STAFF_IDLE_TIMEOUT_MINUTES < 1:
     raise ImproperlyConfigured("Environment variable STAFF_IDLE_TIMEOUT_MINUTES must be 1 or more (minutes).")
+# Staff must sign in with a code from an authenticator app as well as their password (TOTP,
+# kap_clinic/accounts/totp.py). Off by default so the demo logins work with a password alone;
+# production turns it on unless the environment says otherwise. Staff may opt in either way.
+STAFF_MFA_REQUIRED = env_value("STAFF_MFA_REQUIRED", env.bool, False)
+# Wrong two-factor codes allowed per user within the window before the code step refuses for a while.
+MFA_FAILURE_LIMIT = 5
+MFA_FAILURE_WINDOW_SECONDS = 15 * 60
+# How long the password step stays valid while the user fetches their phone.
+MFA_PENDING_SECONDS = 5 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -336,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kap_clinic.common.schema.drop_blank_defaults_of_formatted_strings",
         "kap_clinic.common.schema.empty_optional_query_parameters_are_allowed",
+        "kap_clinic.common.schema.document_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "UserRoleEnum": "kap_clinic.accounts.models.User.Role",

@@ -28,6 +28,9 @@ if not env("EMAIL_URL", default=""):
         "EMAIL_URL must be set in production (for example smtp://user:password@mail.example.org:587)."
     )
 
+# Reliability checklist item 5: every staff sign-in needs a second factor in production.
+STAFF_MFA_REQUIRED = env_value("STAFF_MFA_REQUIRED", env.bool, True)
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_value("DJANGO_SECURE_SSL_REDIRECT", env.bool, True)
 SESSION_COOKIE_SECURE = True

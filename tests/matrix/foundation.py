@@ -93,6 +93,27 @@ CASES = [
         data=lambda p: {"active": "0"},
     ),
     Case("accounts:staff_set_active", {**ADMIN_ONLY, "admin": 405}, kwargs=staff_member),
+    # Two-factor sign-in. The code step only works with a fresh password step in the session:
+    # without one everybody is sent back to the login page (or home when already signed in).
+    Case("accounts:two_factor", {"anonymous": 302}, default=302),
+    Case("accounts:two_factor", {"anonymous": 302}, method="post", data=lambda p: {"otp": "123456"}, default=302),
+    Case("accounts:two_factor_settings", STAFF_OK),
+    # A wrong code re-renders the page with the error.
+    Case("accounts:two_factor_settings", STAFF_OK, method="post", data=lambda p: {"otp": "abc"}),
+    # Nobody in the matrix has an authenticator: the form comes back saying so.
+    Case(
+        "accounts:two_factor_disable",
+        STAFF_OK,
+        method="post",
+        data=lambda p: {"password": "x", "otp": "123456"},
+    ),
+    Case(
+        "accounts:two_factor_disable",
+        {**{k: 405 for k, v in STAFF_OK.items() if v == 200}, "patient_user": 403, "other_patient_user": 403},
+    ),
+    # The nurse has no authenticator: the admin is redirected back with a message.
+    Case("accounts:staff_two_factor_reset", {**ADMIN_ONLY, "admin": 302}, method="post", kwargs=staff_member),
+    Case("accounts:staff_two_factor_reset", {**ADMIN_ONLY, "admin": 405}, kwargs=staff_member),
     # Audit trail (admins only)
     Case("audit:list", ADMIN_ONLY),
     # API (patients:* and api:patient* cases live in tests/matrix/patients.py)
