@@ -122,6 +122,18 @@ class OtpForm(forms.Form):
     )
 
 
+class TotpEnrolForm(OtpForm):
+    """Setting an app up from the account menu: the current password is asked again (re-authentication)."""
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["otp", "password"]
+
+
 class TotpDisableForm(forms.Form):
     password = forms.CharField(
         label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})

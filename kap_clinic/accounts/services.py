@@ -252,6 +252,15 @@ def user_confirm_totp_enrolment(*, user: User, code: str) -> TotpDevice:
     return device
 
 
+def user_enrol_totp_in_session(*, user: User, current_password: str, code: str) -> TotpDevice:
+    """Voluntary set-up from the account menu of an existing session: the current password is asked again,
+    so someone at an unattended, signed-in computer cannot tie the account to their own phone."""
+    if not current_password or not user.check_password(current_password):
+        audit_record(actor=user, action="mfa.failed", target=user, outcome="denied")
+        raise ValidationFailed("The current password is not correct.", field="password")
+    return user_confirm_totp_enrolment(user=user, code=code)
+
+
 def user_disable_totp(*, user: User, password: str, code: str) -> None:
     """A staff member turns their own two-factor sign-in off: current password and a valid code needed.
 

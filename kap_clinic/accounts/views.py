@@ -28,6 +28,7 @@ from .forms import (
     StaffEditForm,
     StaffForm,
     TotpDisableForm,
+    TotpEnrolForm,
 )
 from .models import TotpDevice, User
 from .permissions import ADMIN, STAFF, role_required
@@ -129,10 +130,12 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def two_factor_settings(request: HttpRequest) -> HttpResponse:
     """The account menu's "Two-factor sign-in" page: set an authenticator app up, or see that it is on."""
     device = services.user_totp_device(request.user)
-    form = OtpForm(request.POST or None)
+    form = TotpEnrolForm(request.POST or None)
     if device is None and request.method == "POST" and form.is_valid():
         try:
-            services.user_confirm_totp_enrolment(user=request.user, code=form.cleaned_data["otp"])
+            services.user_enrol_totp_in_session(
+                user=request.user, current_password=form.cleaned_data["password"], code=form.cleaned_data["otp"]
+            )
         except ApplicationError as exc:
             apply_error(form, exc)
         else:
@@ -168,7 +171,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-factor sign-in is off. You now sign in with your password alone.")
             return redirect("accounts:two_factor_settings")
     device = services.user_totp_device(request.user)
-    return _render_two_factor_settings(request, device, OtpForm(), form)
+    return _render_two_factor_settings(request, device, TotpEnrolForm(), form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -179,7 +179,13 @@ def test_staff_opt_in_from_the_account_menu_and_then_need_a_code(client, persona
         page = client.get("/accounts/two-factor/settings/").content.decode()
         secret = TotpDevice.objects.get(user=personas.therapist).secret
         assert secret[:4] in page
-        response = client.post("/accounts/two-factor/settings/", {"otp": totp.code_at(secret)})
+        # The current password is asked again (someone at a signed-in computer cannot add their own phone).
+        no_password = client.post("/accounts/two-factor/settings/", {"otp": totp.code_at(secret), "password": "x"})
+        assert no_password.status_code == 200 and "current password is not correct" in no_password.content.decode()
+        assert services.user_totp_device(personas.therapist) is None
+        response = client.post(
+            "/accounts/two-factor/settings/", {"otp": totp.code_at(secret), "password": DEMO_PASSWORD}
+        )
         assert response.status_code == 302
         assert "<strong>On.</strong>" in client.get("/accounts/two-factor/settings/").content.decode()
         client.post("/accounts/logout/")
@@ -260,3 +266,15 @@ def test_users_who_need_no_second_factor_get_a_token_as_before(api_client, perso
     with override_settings(STAFF_MFA_REQUIRED=False):
         nurse = {"email": "nurse@demo.clinic", "password": DEMO_PASSWORD}
         assert api_client.post(TOKEN_URL, nurse, format="json").status_code == 200
+
+
+def test_a_password_reset_does_not_skip_the_code(client, personas, enrolled, mailoutbox) -> None:
+    client.post("/accounts/password-reset/", {"email": "prescriber@demo.clinic"})
+    link = re.search(r"/accounts/reset/\S+/", mailoutbox[-1].body).group(0)
+    form_url = client.get(link)["Location"]
+    new_password = "a-brand-new-passphrase-2026"
+    client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert SESSION_KEY not in client.session
+    response = client.post(LOGIN, {"email": "prescriber@demo.clinic", "password": new_password})
+    assert response["Location"] == CODE_STEP
+    assert SESSION_KEY not in client.session
