@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,21 @@ def test_empty_optional_query_parameters_mean_absent(personas, api_for) -> None:
     api = api_for(personas.prescriber)
     assert api.get("/api/v1/sessions/", {"room": "", "patient": "", "start": "", "status": ""}).status_code == 200
     assert api.get("/api/v1/patients/", {"page": "", "page_size": "", "sort": ""}).status_code == 200
+
+
+def test_every_operation_documents_the_error_body_for_4xx(schema) -> None:
+    error = schema["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "field"]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                ref = operation["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/Error", (method, path)
+
+
+def test_a_real_refusal_matches_the_documented_error_body(personas, api_for, schema) -> None:
+    validate(schema)
+    body = api_for(personas.prescriber).get("/api/v1/patients/", {"page_size": "x"}).json()
+    assert set(body) == {"error"}
+    assert {"code", "message", "field"} <= set(body["error"])
+    assert body["error"]["field"] == "page_size"

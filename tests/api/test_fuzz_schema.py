@@ -2,10 +2,11 @@
 
 Two runs over the whole schema, each one pytest test with a subtest per operation:
 
-* as the demo prescriber (on the demo patient's care team): no 5xx, documented success bodies match
-  their schema, invalid input (negative data) gets a 4xx, and the API refuses the same request
-  without credentials or with invalid ones (``ignored_auth``);
-* with no credentials at all: every operation but the token endpoint answers 401/403, never 2xx/5xx.
+* as the demo prescriber (on the demo patient's care team): no 5xx, status codes, content types and
+  bodies (success and the 4XX error body) match the schema, invalid input (negative data) gets a 4xx,
+  and the API refuses the same request without credentials or with invalid ones (``ignored_auth``);
+* with no credentials at all: every operation but the token endpoint answers 401/403 (with the
+  documented error body), never 2xx/5xx.
 
 Path parameters are pinned to real public ids of the seeded demo clinic, so the fuzzer reaches
 actual objects rather than only 404s. The run is deterministic (derandomized, no shrinking, no
@@ -35,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
     ignored_auth,
     negative_data_rejection,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from consent.demo import seed_consent
@@ -172,6 +174,7 @@ def api_schema(db):
 
 PRESCRIBER_CHECKS = [
     not_a_server_error,
+    status_code_conformance,
     response_schema_conformance,
     content_type_conformance,
     negative_data_rejection,
@@ -196,6 +199,15 @@ def refused_without_credentials(ctx, response, case) -> bool | None:
     if response.status_code not in (401, 403):
         raise AssertionError(f"{case.operation.label} answered {response.status_code} to a request without credentials")
     return None
+
+
+ANONYMOUS_CHECKS = [
+    not_a_server_error,
+    refused_without_credentials,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
 
 
 def _fuzz(schema, ids, subtests, *, headers: dict[str, str] | None, checks: list) -> None:
@@ -234,4 +246,4 @@ def test_api_as_the_demo_prescriber(api_schema, demo_ids, personas, subtests) ->
 
 
 def test_api_without_credentials(api_schema, demo_ids, subtests) -> None:
-    _fuzz(api_schema, demo_ids, subtests, headers=None, checks=[not_a_server_error, refused_without_credentials])
+    _fuzz(api_schema, demo_ids, subtests, headers=None, checks=ANONYMOUS_CHECKS)
