@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from . import selectors
@@ -122,6 +123,17 @@ class PatientDetailOutputSerializer(serializers.ModelSerializer):
             for name in CLINICAL_OUTPUT:
                 data.pop(name, None)
         return data
+
+
+class PatientDetailOutputSchema(OpenApiSerializerExtension):
+    """In the schema the clinical fields are optional: viewers without clinical access don't get them."""
+
+    target_class = PatientDetailOutputSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["required"] = [name for name in schema.get("required", []) if name not in CLINICAL_OUTPUT]
+        return schema
 
 
 class PatientInputSerializer(serializers.Serializer):

@@ -173,3 +173,11 @@ def test_a_real_refusal_matches_the_documented_error_body(personas, api_for, sch
     assert set(body) == {"error"}
     assert {"code", "message", "field"} <= set(body["error"])
     assert body["error"]["field"] == "page_size"
+
+
+def test_clinical_fields_are_optional_in_the_patient_schema_as_admins_do_not_get_them(personas, api_for, schema):
+    component = schema["components"]["schemas"]["PatientDetailOutput"]
+    body = api_for(personas.admin).get(f"/api/v1/patients/{personas.demo_patient.public_id}/").json()
+    assert "conditions" not in body
+    assert set(component["required"]) <= set(body)
+    assert {"conditions", "condition_other"} <= set(component["properties"])
