@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from kap_clinic.celery import app
 from kap_clinic.common.tasks import ping_task
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.workers import start_worker, stop_worker, worker_env
 
 
 @pytest.mark.django_db
@@ -33,14 +27,7 @@ def real_worker(transactional_db):  # noqa: ANN001, ANN201
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         pytest.skip("the worker test needs a server database the worker process can share")
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kap_clinic.settings.local", "DATABASE_URL": url,
-           "REDIS_URL": settings.REDIS_URL}
-    proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "celery", "-A", "kap_clinic", "worker", "--pool=solo", "--loglevel=WARNING",
-         "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    proc = start_worker(worker_env(REDIS_URL=settings.REDIS_URL))
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.REDIS_URL
@@ -49,11 +36,7 @@ def real_worker(transactional_db):  # noqa: ANN001, ANN201
         yield proc
     finally:
         app.conf.task_always_eager = previous
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_worker(proc)
 
 
 @pytest.mark.services

@@ -6,11 +6,9 @@ PostgreSQL DATABASE_URL are set and redis-server is installed; skipped in embedd
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,9 +21,9 @@ from kap_clinic.celery import app
 from sessions_app.models.reminders import Reminder
 from sessions_app.models.reports import GeneratedReport
 from sessions_app.tasks import jobs_sweep_task
+from tests.workers import start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def _free_port() -> int:
@@ -100,40 +98,9 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def worker(own_redis):
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kap_clinic.settings.local",
-        "DATABASE_URL": url,
-        "REDIS_URL": own_redis.url,
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kap_clinic",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_worker(worker_env(REDIS_URL=own_redis.url, DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT)))
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_worker(proc)
 
 
 def _until(predicate, worker, seconds: float = 120.0) -> None:  # noqa: ANN001

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -30,9 +27,9 @@ from django.utils import timezone
 from kap_clinic.celery import app
 from sessions_app.models.reminders import Reminder
 from sessions_app.tasks import jobs_sweep_task
+from tests.workers import start_worker, stop_worker, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[3]
 
 
 class Provider:
@@ -92,40 +89,17 @@ def workers(transactional_db, provider, settings):  # noqa: ANN001, ANN201
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         pytest.skip("needs REDIS_URL and PostgreSQL (CI's services run)")
     settings.REMINDER_QUIET_HOURS = None  # whatever the hour CI runs at, the SMS may go now
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kap_clinic.settings.local",
-        "DATABASE_URL": url,
-        "REDIS_URL": settings.REDIS_URL,
-        "SMS_URL": provider.url,
-        "SMS_TOKEN": "test-token",
-        "SMS_BACKEND": "sessions_app.messaging.sms.HttpSmsBackend",
-        "REMINDER_QUIET_HOURS": "",
-    }
+    env = worker_env(
+        REDIS_URL=settings.REDIS_URL,
+        SMS_URL=provider.url,
+        SMS_TOKEN="test-token",
+        SMS_BACKEND="sessions_app.messaging.sms.HttpSmsBackend",
+        REMINDER_QUIET_HOURS="",
+    )
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "kap_clinic",
-                "worker",
-                "--pool=solo",
-                "--loglevel=WARNING",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        proc = start_worker(env)
         started.append(proc)
         return proc
 
@@ -137,12 +111,7 @@ def workers(transactional_db, provider, settings):  # noqa: ANN001, ANN201
     finally:
         app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend = saved
         for proc in started:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_worker(proc)
 
 
 def _until(predicate, proc: subprocess.Popen, what: str, seconds: float = 90.0) -> None:  # noqa: ANN001
