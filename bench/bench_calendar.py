@@ -49,10 +49,10 @@ def seed(args: argparse.Namespace, monday: dt.date) -> dict:
 
     from kap_clinic.accounts.demo import seed_users
     from kap_clinic.accounts.models import User
+    from kap_clinic.common import clock
     from patients.models import CareTeamMembership, Patient
-    from sessions_app import clock
-    from sessions_app.models import Location, Room, Session, SessionResourceBooking, WorkingHours
-    from sessions_app.services.clinic import session_types
+    from sessions_app.scheduling.models import Location, Room, Session, SessionResourceBooking, WorkingHours
+    from sessions_app.scheduling.services.clinic import session_types
 
     rng = random.Random(args.seed)
     users = seed_users()
@@ -160,7 +160,7 @@ def main() -> int:
     started = time.perf_counter()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        from sessions_app import clock
+        from kap_clinic.common import clock
 
         today = clock.local_today()
         monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1)

@@ -47,9 +47,9 @@ def seed(args: argparse.Namespace) -> dict:
 
     from kap_clinic.accounts.demo import seed_users
     from patients.models import Patient
-    from sessions_app.models import Session
-    from sessions_app.models.reminders import Reminder
-    from sessions_app.services.clinic import session_types
+    from sessions_app.reminders.models import Reminder
+    from sessions_app.scheduling.models import Session
+    from sessions_app.scheduling.services.clinic import session_types
 
     users = seed_users()
     session_types()
@@ -138,8 +138,8 @@ def measure(args: argparse.Namespace) -> dict:
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
 
-    from sessions_app.models.reminders import Reminder
-    from sessions_app.services import reminders
+    from sessions_app.reminders import services as reminders
+    from sessions_app.reminders.models import Reminder
 
     now = timezone.now()
     qs = reminders.due_reminders(now=now, limit=200).values_list("pk", flat=True)
@@ -163,7 +163,7 @@ def measure(args: argparse.Namespace) -> dict:
     # A whole sweep of the backlog: claim, check, render, send (in-memory channels), mark sent.
     with (
         override_settings(
-            SMS_BACKEND="sessions_app.messaging.sms.LocmemSmsBackend",
+            SMS_BACKEND="sessions_app.reminders.messaging.sms.LocmemSmsBackend",
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         ),
         CaptureQueriesContext(connection) as ctx,

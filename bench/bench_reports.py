@@ -51,8 +51,7 @@ def seed(args: argparse.Namespace) -> dict:
     from kap_clinic.accounts.demo import seed_users
     from patients.demo import seed_patients
     from patients.models import Assessment, PatientCondition
-    from sessions_app.models import Location, Room, Session, TreatmentCourse
-    from sessions_app.models.dosing import (
+    from sessions_app.clinical.models.dosing import (
         Administration,
         AdverseEvent,
         Discharge,
@@ -60,8 +59,9 @@ def seed(args: argparse.Namespace) -> dict:
         Observation,
         VitalsReading,
     )
-    from sessions_app.models.inventory import InventoryLot
-    from sessions_app.services.clinic import session_types
+    from sessions_app.inventory.models import InventoryLot
+    from sessions_app.scheduling.models import Location, Room, Session, TreatmentCourse
+    from sessions_app.scheduling.services.clinic import session_types
 
     users = seed_users()
     patient = seed_patients(users)["demo"]
@@ -210,8 +210,8 @@ def measure(info: dict, args: argparse.Namespace) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from sessions_app.models.reports import GeneratedReport
-    from sessions_app.services.reports import report_render
+    from sessions_app.reports.models import GeneratedReport
+    from sessions_app.reports.services import report_render
 
     times, cpu, sizes, pages = [], [], [], 0
     queries = 0

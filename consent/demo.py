@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from kap_clinic.accounts.models import User
+from kap_clinic.common.clock import clinic_localtime
 from kap_clinic.common.demo_clock import simulated_clock
-from patients.clock import clinic_localtime
 from patients.models import Patient
 
 from . import selectors, services

@@ -7,7 +7,7 @@ written through the services so rules and audit apply:
 - a patient at every status (two more here: not eligible, discharged);
 - the demo patient's work-up, with PHQ-9, GAD-7 and PCL-5 baselines (severe) at intake; their
   scores over the dosing course, response and then remission, are recorded at the course's
-  sessions by sessions_app.demo_clinical (``DEMO_*_SCORES`` below tell the whole story);
+  sessions by sessions_app.clinical.demo (``DEMO_*_SCORES`` below tell the whole story);
 - Lena Fischer (maintenance) carries the long history: a course months ago, response, remission
   and since then monthly checks;
 - one open safety alert (PHQ-9 item 9) on Morgan Reyes;
@@ -25,10 +25,10 @@ from __future__ import annotations
 import datetime as dt
 
 from kap_clinic.accounts.models import User
+from kap_clinic.common.clock import clinic_localtime
 from kap_clinic.common.demo_clock import simulated_clock
 
 from . import contraindications, services
-from .clock import clinic_localtime
 from .models import CareTeamMembership, Patient
 
 DEMO_PATIENT_EMAIL = "patient@demo.clinic"
@@ -39,7 +39,7 @@ DEMO_WEIGHT_DAYS_AGO = 15
 
 # The demo patient's questionnaire totals, in the order they were taken. Baseline (the intake) is
 # severe and the preparation session finds them still moderately severe; over the dosing course
-# (sessions_app.demo_clinical records these, before each dose and at the integration session after
+# (sessions_app.clinical.demo records these, before each dose and at the integration session after
 # it) PHQ-9 reaches a response (≤ 50% of 21) before the second dose and remission (< 5) before the
 # third; GAD-7 follows (response ≤ 8, remission < 5) and PCL-5 responds (≤ 19). Item 9 stays 0.
 DEMO_INTAKE_SCORES = {"phq9": 21, "gad7": 16, "pcl5": 38}

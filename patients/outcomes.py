@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from .clock import clinic_date
+from kap_clinic.common.clock import clinic_date
+
 from .instruments import REGISTRY, Instrument, get_instrument
 from .models import Assessment, Patient
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from . import api, api_reports
+from sessions_app.reports import api as api_reports
+from sessions_app.scheduling import api
 
 urlpatterns = [
     path("sessions/", api.SessionListApi.as_view(), name="sessions"),
@@ -16,12 +17,11 @@ urlpatterns = [
     path("availability/", api.AvailabilityApi.as_view(), name="availability"),
     path("courses/propose/", api.CourseProposeApi.as_view(), name="course_propose"),
     path("courses/", api.CourseListApi.as_view(), name="courses"),
-    # Reports and reminders (issue 7).
     path("reports/", api_reports.ReportListApi.as_view(), name="reports"),
     path("reports/<uuid:public_id>/", api_reports.ReportDetailApi.as_view(), name="report_detail"),
     path("reports/<uuid:public_id>/download/", api_reports.ReportDownloadApi.as_view(), name="report_download"),
     path("reports/<uuid:public_id>/retry/", api_reports.ReportRetryApi.as_view(), name="report_retry"),
     path("reminders/", api_reports.ReminderListApi.as_view(), name="reminders"),
     path("reminders/<uuid:public_id>/resend/", api_reports.ReminderResendApi.as_view(), name="reminder_resend"),
-    path("", include("sessions_app.api_clinical")),  # dosing records, notes, controlled-substance log (issue 6)
+    path("", include("sessions_app.clinical.api")),  # dosing records, notes, controlled-substance log
 ]

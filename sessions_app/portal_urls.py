@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views, views_portal
+from sessions_app.reminders import portal_views as views_portal
+from sessions_app.scheduling import views
 
 urlpatterns = [
     path("appointments/", views.portal_sessions, name="sessions"),

@@ -15,7 +15,8 @@ from celery import shared_task
 
 @shared_task(name="sessions_app.tasks.jobs_sweep_task", acks_late=True)
 def jobs_sweep_task() -> dict:
-    from .services import reminders, reports
+    from sessions_app.reminders import services as reminders
+    from sessions_app.reports import services as reports
 
     result: dict = {
         "consent_planned": reminders.reminders_plan_consent(),
@@ -33,13 +34,13 @@ def jobs_sweep_task() -> dict:
 # carry the outcome.
 @shared_task(name="sessions_app.tasks.reminder_send_task", acks_late=True, ignore_result=True)
 def reminder_send_task(reminder_id: int) -> str:
-    from .services.reminders import reminder_deliver
+    from sessions_app.reminders.services import reminder_deliver
 
     return reminder_deliver(reminder_id).outcome
 
 
 @shared_task(name="sessions_app.tasks.report_render_task", acks_late=True, ignore_result=True)
 def report_render_task(report_id: int) -> str:
-    from .services.reports import report_render
+    from sessions_app.reports.services import report_render
 
     return report_render(report_id=report_id)

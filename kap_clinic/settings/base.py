@@ -314,7 +314,9 @@ SMS_URL = env("SMS_URL", default="")
 SMS_TOKEN = env("SMS_TOKEN", default="")
 SMS_BACKEND = env(
     "SMS_BACKEND",
-    default="sessions_app.messaging.sms.HttpSmsBackend" if SMS_URL else "sessions_app.messaging.sms.ConsoleSmsBackend",
+    default="sessions_app.reminders.messaging.sms.HttpSmsBackend"
+    if SMS_URL
+    else "sessions_app.reminders.messaging.sms.ConsoleSmsBackend",
 )
 SMS_TIMEOUT_SECONDS = 10
 
@@ -355,10 +357,10 @@ SPECTACULAR_SETTINGS = {
         # names stable and `check --deploy` free of drf-spectacular collision warnings.
         "PatientStatusEnum": "patients.models.Patient.Status",
         "SessionKindEnum": "sessions_app.models.SessionKind",
-        "GateOverrideKindEnum": "sessions_app.models.dosing.GateOverride.Kind",
-        "InventoryEntryKindEnum": "sessions_app.models.inventory.InventoryEntry.Kind",
-        "ReportKindEnum": "sessions_app.models.reports.GeneratedReport.Kind",
-        "ReminderKindEnum": "sessions_app.models.reminders.Reminder.Kind",
+        "GateOverrideKindEnum": "sessions_app.clinical.models.dosing.GateOverride.Kind",
+        "InventoryEntryKindEnum": "sessions_app.inventory.models.InventoryEntry.Kind",
+        "ReportKindEnum": "sessions_app.reports.models.GeneratedReport.Kind",
+        "ReminderKindEnum": "sessions_app.reminders.models.Reminder.Kind",
         "SafetyFlagKindEnum": "patients.models.assessments.SafetyFlag.Kind",
     },
 }

@@ -9,9 +9,9 @@ from typing import Any
 import phonenumbers
 from django.utils import timezone
 
+from kap_clinic.common.clock import clinic_date
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
-from ..clock import clinic_date
 from ..models import Patient
 from ..selectors import user_is_on_care_team
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from kap_clinic.accounts.models import User
 from kap_clinic.audit.services import audit_record
+from kap_clinic.common.clock import clinic_date
 from kap_clinic.common.errors import Conflict, ValidationFailed
 
 from .. import contraindications as checklists
-from ..clock import clinic_date
 from ..models import EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
 from ._common import check_moment, check_number, require_care_team, require_prescriber_on_team, require_text
 from .assessments import assessment_record

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from kap_clinic.accounts.models import User
 from kap_clinic.audit.services import audit_record
+from kap_clinic.common.clock import clinic_date
 from kap_clinic.common.errors import Conflict, InvalidTransition, PermissionDeniedError, ValidationFailed
 
-from ..clock import clinic_date
 from ..medications import guess_interaction_class
 from ..models import (
     CareTeamMembership,

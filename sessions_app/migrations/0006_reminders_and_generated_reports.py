@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import sessions_app.models.reports
+import sessions_app.reports.models
 
 
 class Migration(migrations.Migration):
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ("params", models.JSONField(blank=True, default=dict)),
                 (
                     "file",
-                    models.FileField(blank=True, max_length=300, upload_to=sessions_app.models.reports._report_path),
+                    models.FileField(blank=True, max_length=300, upload_to=sessions_app.reports.models._report_path),
                 ),
                 ("sha256", models.CharField(blank=True, max_length=64)),
                 ("size", models.PositiveIntegerField(default=0)),

@@ -43,13 +43,15 @@ from consent.demo import seed_consent
 from consent.models import ConsentDocument, ConsentRecord
 from patients.demo import seed_patient_histories, seed_patients
 from patients.models import Assessment, IntakeAssessment, Medication, SafetyFlag
-from sessions_app.demo import seed_schedule
-from sessions_app.demo_clinical import seed_clinical
-from sessions_app.demo_jobs import seed_jobs
-from sessions_app.models import GeneratedReport, Reminder, Session, SessionKind
-from sessions_app.models.dosing import Administration, DosingRecord, VitalsReading
-from sessions_app.models.inventory import InventoryEntry, InventoryLot
-from sessions_app.models.notes import PsychotherapyNote
+from sessions_app.clinical.demo import seed_clinical
+from sessions_app.clinical.models.dosing import Administration, DosingRecord, VitalsReading
+from sessions_app.clinical.models.notes import PsychotherapyNote
+from sessions_app.inventory.models import InventoryEntry, InventoryLot
+from sessions_app.reminders.demo import seed_jobs
+from sessions_app.reminders.models import Reminder
+from sessions_app.reports.models import GeneratedReport
+from sessions_app.scheduling.demo import seed_schedule
+from sessions_app.scheduling.models import Session, SessionKind
 
 pytestmark = pytest.mark.django_db
 

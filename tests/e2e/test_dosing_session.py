@@ -18,7 +18,7 @@ import zoneinfo
 import pytest
 from playwright.sync_api import expect
 
-from sessions_app.services.scheduling import session_schedule
+from sessions_app.scheduling.services.sessions import session_schedule
 from tests.sessions_app.clinical import helpers as h
 from tests.sessions_app.conftest import make_clinic
 

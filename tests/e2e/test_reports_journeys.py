@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from sessions_app.models.reminders import Reminder
-from sessions_app.models.reports import GeneratedReport
-from sessions_app.services import reports as report_services
+from sessions_app.reminders.models import Reminder
+from sessions_app.reports import services as report_services
+from sessions_app.reports.models import GeneratedReport
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +48,7 @@ def test_a_clinician_asks_for_a_treatment_summary_watches_it_render_and_download
 def test_an_admin_sees_a_failed_reminder_on_the_dashboard_and_resends_it(
     login, live_server, personas, screenshot
 ) -> None:
-    from sessions_app.services.scheduling import session_schedule
+    from sessions_app.scheduling.services.sessions import session_schedule
     from tests.sessions_app.conftest import make_clinic
 
     clinic = make_clinic([personas.prescriber])

@@ -10,11 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from kap_clinic.audit.models import AuditEvent
+from kap_clinic.common import clock
 from patients.models import Patient
-from sessions_app import clock
-from sessions_app.models import Session
-from sessions_app.services.clinic import session_types
-from sessions_app.services.scheduling import session_schedule
+from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services.clinic import session_types
+from sessions_app.scheduling.services.sessions import session_schedule
 from tests.sessions_app.conftest import make_clinic
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -32,7 +32,7 @@ EVERYONE_200 = dict.fromkeys(ALL_404, 200)
 
 
 def _next_tuesday() -> dt.date:
-    from sessions_app import clock
+    from kap_clinic.common import clock
 
     today = clock.local_today()
     return today + dt.timedelta(days=7 - today.weekday() + 1)
@@ -45,14 +45,14 @@ def _clinic(p):
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
-    from sessions_app import clock
+    from kap_clinic.common import clock
 
     return clock.combine(day, dt.time(hour))
 
 
 def _session(p):
-    from sessions_app.models import Session
-    from sessions_app.services.scheduling import session_schedule
+    from sessions_app.scheduling.models import Session
+    from sessions_app.scheduling.services.sessions import session_schedule
 
     existing = Session.objects.filter(patient=p.demo_patient).first()
     if existing:
@@ -77,7 +77,7 @@ def patient_kwargs(p):
 
 
 def course_kwargs(p):
-    from sessions_app.models import TreatmentCourse
+    from sessions_app.scheduling.models import TreatmentCourse
 
     session = _session(p)
     course = TreatmentCourse.objects.create(
@@ -104,7 +104,7 @@ def clinician_kwargs(p):
 
 
 def time_off_kwargs(p):
-    from sessions_app.models import TimeOff
+    from sessions_app.scheduling.models import TimeOff
 
     off = TimeOff.objects.create(
         clinician=p.nurse,
@@ -115,7 +115,7 @@ def time_off_kwargs(p):
 
 
 def feed_kwargs(p):
-    from sessions_app.services.clinic import calendar_feed_create
+    from sessions_app.scheduling.services.clinic import calendar_feed_create
 
     _session(p)
     _, token = calendar_feed_create(actor=p.prescriber)

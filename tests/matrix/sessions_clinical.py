@@ -65,12 +65,12 @@ def _world(p):
         return p._clinical
     from django.utils import timezone
 
-    from sessions_app import clock
-    from sessions_app.models.dosing import Administration, DosingRecord, VitalsReading
-    from sessions_app.models.inventory import InventoryLot
-    from sessions_app.models.notes import IntegrationRecord, PreparationRecord, PsychotherapyNote
-    from sessions_app.services import inventory as inv
-    from sessions_app.services.scheduling import session_schedule
+    from kap_clinic.common import clock
+    from sessions_app.clinical.models.dosing import Administration, DosingRecord, VitalsReading
+    from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord, PsychotherapyNote
+    from sessions_app.inventory import services as inv
+    from sessions_app.inventory.models import InventoryLot
+    from sessions_app.scheduling.services.sessions import session_schedule
     from tests.sessions_app.conftest import make_clinic
 
     clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])

@@ -32,7 +32,7 @@ def _report(p):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from sessions_app.models.reports import GeneratedReport
+    from sessions_app.reports.models import GeneratedReport
 
     report = GeneratedReport.objects.create(kind="treatment_summary", requested_by=p.prescriber, patient=p.demo_patient)
     report.file.save("x.pdf", ContentFile(PDF), save=False)
@@ -51,7 +51,7 @@ def report_kwargs(p):
 
 
 def failed_report_kwargs(p):
-    from sessions_app.models.reports import GeneratedReport
+    from sessions_app.reports.models import GeneratedReport
 
     report = GeneratedReport.objects.create(
         kind="treatment_summary", requested_by=p.prescriber, patient=p.demo_patient, status="failed", error="boom"
@@ -62,7 +62,7 @@ def failed_report_kwargs(p):
 def reminder_kwargs(p):
     from django.utils import timezone
 
-    from sessions_app.models.reminders import Reminder
+    from sessions_app.reminders.models import Reminder
     from tests.matrix.sessions_app import _session
 
     session = _session(p)

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from kap_clinic.accounts.demo import seed_users
+from kap_clinic.common.clock import clinic_date
 from patients import selectors
-from patients.clock import clinic_date
 from patients.demo import seed_patient_histories, seed_patients
 from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, SafetyFlag
 from patients.outcomes import outcome_series

@@ -15,8 +15,8 @@ from consent.demo import seed_consent_documents
 from consent.models import ConsentKind, ConsentRecord, ConsentRevocation, SigningRequest
 from consent.signature import generated_signature_png, png_data_url
 from patients.timeline import timeline_for
-from sessions_app.models import Session
-from sessions_app.services.scheduling import session_cancel, session_schedule, session_transition
+from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services.sessions import session_cancel, session_schedule, session_transition
 from tests.consent.conftest import sign_kwargs
 
 from .test_query_budgets import CHART_BUDGET, CHART_OWN_BUDGET, count_queries

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from sessions_app.models import Location, Room, WorkingHours
-from sessions_app.services.scheduling import session_schedule
+from sessions_app.scheduling.models import Location, Room, WorkingHours
+from sessions_app.scheduling.services.sessions import session_schedule
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 MONDAY = dt.date(2026, 3, 2)  # the week before clocks go forward on Sunday 2026-03-08

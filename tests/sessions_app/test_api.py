@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kap_clinic.audit.models import AuditEvent
 from patients.models import Patient
-from sessions_app.models import Session
+from sessions_app.scheduling.models import Session
 from tests.sessions_app.conftest import MONDAY, NY, at
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from patients.models import Patient
-from sessions_app.models import Session, SessionResourceBooking, TimeOff
-from sessions_app.services import scheduling
-from sessions_app.services.scheduling import (
+from sessions_app.scheduling.models import Session, SessionResourceBooking, TimeOff
+from sessions_app.scheduling.services import sessions as scheduling
+from sessions_app.scheduling.services.sessions import (
     OutsideWorkingHours,
     SlotUnavailable,
     session_cancel,

@@ -9,8 +9,8 @@ import pytest
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError
-from sessions_app.models import TimeOff, WorkingHours
-from sessions_app.services import clinic as setup
+from sessions_app.scheduling.models import TimeOff, WorkingHours
+from sessions_app.scheduling.services import clinic as setup
 from tests.sessions_app.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

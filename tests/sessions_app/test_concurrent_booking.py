@@ -16,9 +16,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from patients.models import Patient
-from sessions_app.models import Session
-from sessions_app.services import scheduling
-from sessions_app.services.clinic import session_types
+from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services import sessions as scheduling
+from sessions_app.scheduling.services.clinic import session_types
 from tests.sessions_app.conftest import make_clinic
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,7 +81,7 @@ def _payload(patient, clinician, room) -> dict:
 
 
 def _rooms():
-    from sessions_app.models import Room
+    from sessions_app.scheduling.models import Room
 
     return Room.objects.get(name="Consult 1"), Room.objects.get(name="Dosing A")
 

@@ -10,15 +10,15 @@ import pytest
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import ValidationFailed
 from patients.models import Patient
-from sessions_app.models import Session, TimeOff, TreatmentCourse
-from sessions_app.services.courses import (
+from sessions_app.scheduling.models import Session, TimeOff, TreatmentCourse
+from sessions_app.scheduling.services.courses import (
     ConfirmedItem,
     CourseRequest,
     course_confirm,
     course_propose,
     recurrence_occurrences,
 )
-from sessions_app.services.scheduling import SlotUnavailable
+from sessions_app.scheduling.services.sessions import SlotUnavailable
 from tests.sessions_app.conftest import MONDAY, NY, at
 
 pytestmark = pytest.mark.django_db

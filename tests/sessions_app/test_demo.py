@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from kap_clinic.common import clock
 from patients.demo import seed_patients
-from sessions_app import clock
-from sessions_app.demo import seed_schedule
-from sessions_app.models import Room, Session, TreatmentCourse, WorkingHours
+from sessions_app.scheduling.demo import seed_schedule
+from sessions_app.scheduling.models import Room, Session, TreatmentCourse, WorkingHours
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_the_demo_schedule_is_a_clinic_mid_fortnight_and_reseeding_changes_nothi
 
 @pytest.mark.parametrize("today", [dt.date(2026, 11, 23) + dt.timedelta(days=n) for n in range(7)], ids=str)
 def test_the_demo_course_always_has_three_dosing_days_behind_it(today) -> None:
-    from sessions_app.demo import demo_course_start
+    from sessions_app.scheduling.demo import demo_course_start
 
     start = demo_course_start(today)
     assert start.weekday() < 5

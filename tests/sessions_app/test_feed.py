@@ -9,9 +9,9 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from kap_clinic.audit.models import AuditEvent
-from sessions_app.models import CalendarFeed
-from sessions_app.services.clinic import calendar_feed_create, calendar_feed_revoke
-from sessions_app.services.scheduling import session_cancel
+from sessions_app.scheduling.models import CalendarFeed
+from sessions_app.scheduling.services.clinic import calendar_feed_create, calendar_feed_revoke
+from sessions_app.scheduling.services.sessions import session_cancel
 from tests.sessions_app.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from kap_clinic.audit.models import AuditEvent
 from patients.models import Patient
-from sessions_app.models import Session, SessionType, TreatmentCourse
-from sessions_app.services.scheduling import session_cancel
+from sessions_app.scheduling.models import Session, SessionType, TreatmentCourse
+from sessions_app.scheduling.services.sessions import session_cancel
 from tests.sessions_app.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

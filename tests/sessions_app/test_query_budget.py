@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from kap_clinic.accounts.models import User
 from patients.models import CareTeamMembership, Patient
-from sessions_app.models import Room, Session, TreatmentCourse
+from sessions_app.scheduling.models import Room, Session, TreatmentCourse
 from tests.sessions_app.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import pytest
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError, ValidationFailed
-from sessions_app.models import Session
-from sessions_app.services.scheduling import (
+from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services.sessions import (
     SlotUnavailable,
     session_cancel,
     session_reschedule,

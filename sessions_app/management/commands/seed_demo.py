@@ -9,9 +9,9 @@ from django.db import transaction
 from consent.demo import seed_consent
 from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
 from patients.demo import seed_patient_histories, seed_patients
-from sessions_app.demo import seed_schedule
-from sessions_app.demo_clinical import seed_clinical
-from sessions_app.demo_jobs import seed_jobs
+from sessions_app.clinical.demo import seed_clinical
+from sessions_app.reminders.demo import seed_jobs
+from sessions_app.scheduling.demo import seed_schedule
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ import zoneinfo
 
 import pytest
 
-from sessions_app.services import dosing as dosing_services
+from sessions_app.clinical.services import dosing as dosing_services
 
 from . import helpers as h
 

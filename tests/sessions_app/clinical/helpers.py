@@ -20,12 +20,12 @@ from consent.services.documents import consent_document_create, consent_document
 from consent.services.signing import consent_revoke
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
-from sessions_app.models import Session
-from sessions_app.models.dosing import DosingRecord
-from sessions_app.models.inventory import InventoryLot
-from sessions_app.services import dosing as dosing_services
-from sessions_app.services import inventory as inventory_services
-from sessions_app.services import notes as note_services
+from sessions_app.clinical.models.dosing import DosingRecord
+from sessions_app.clinical.services import dosing as dosing_services
+from sessions_app.clinical.services import notes as note_services
+from sessions_app.inventory import services as inventory_services
+from sessions_app.inventory.models import InventoryLot
+from sessions_app.scheduling.models import Session
 
 PASSWORD = DEMO_PASSWORD
 

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from kap_clinic.audit.models import AuditEvent
-from sessions_app.models.dosing import Administration, GateOverride
-from sessions_app.models.notes import PsychotherapyNote
-from sessions_app.services import dosing as ds
-from sessions_app.services import notes
+from sessions_app.clinical.models.dosing import Administration, GateOverride
+from sessions_app.clinical.models.notes import PsychotherapyNote
+from sessions_app.clinical.services import dosing as ds
+from sessions_app.clinical.services import notes
 
 from . import helpers as h
 

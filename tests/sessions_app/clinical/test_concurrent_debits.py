@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from kap_clinic.common.errors import ApplicationError
-from sessions_app.models.inventory import InventoryLot
-from sessions_app.services import inventory as inv
+from sessions_app.inventory import services as inv
+from sessions_app.inventory.models import InventoryLot
 
 from . import helpers as h
 

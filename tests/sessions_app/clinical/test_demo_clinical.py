@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
-from sessions_app.models.dosing import AdverseEvent, DosingRecord
-from sessions_app.models.inventory import InventoryEntry, InventoryLot
-from sessions_app.models.notes import PsychotherapyNote
-from sessions_app.selectors_clinical import reconciliation_rows
+from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord
+from sessions_app.clinical.models.notes import PsychotherapyNote
+from sessions_app.clinical.selectors import reconciliation_rows
+from sessions_app.inventory.models import InventoryEntry, InventoryLot
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +44,9 @@ def test_the_demo_history_is_coherent_in_time() -> None:
     """Work-up and consent come before the course; doses went through the gates; MOAA/S on dosing days."""
     from consent.models import ConsentKind, ConsentRecord
     from kap_clinic.audit.models import AuditEvent
+    from kap_clinic.common import clock
     from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient
-    from sessions_app import clock
-    from sessions_app.services import dosing as ds
+    from sessions_app.clinical.services import dosing as ds
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     patient = Patient.objects.get(email="patient@demo.clinic")

@@ -7,8 +7,8 @@ import pytest
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError
-from sessions_app.models.dosing import Administration, GateOverride
-from sessions_app.services import dosing as ds
+from sessions_app.clinical.models.dosing import Administration, GateOverride
+from sessions_app.clinical.services import dosing as ds
 
 from . import helpers as h
 
@@ -102,7 +102,7 @@ def test_it_refuses_a_first_dose_without_a_completed_preparation(personas, ready
 
 
 def test_an_unsigned_or_not_ready_preparation_does_not_count(personas, ready, book, clinic) -> None:
-    from sessions_app.services import notes
+    from sessions_app.clinical.services import notes
 
     from .conftest import MONDAY, local
 

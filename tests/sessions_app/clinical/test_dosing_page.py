@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kap_clinic.audit.models import AuditEvent
-from sessions_app.models.dosing import VitalsReading
+from sessions_app.clinical.models.dosing import VitalsReading
 
 from .test_dosing_gates import give
 

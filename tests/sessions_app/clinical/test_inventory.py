@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from sessions_app.models.inventory import InventoryEntry, InventoryLot
-from sessions_app.selectors_clinical import reconciliation_rows
-from sessions_app.services import inventory as inv
-from sessions_app.services._clinical import GateRefused
+from sessions_app.clinical.selectors import reconciliation_rows
+from sessions_app.common.inputs import GateRefused
+from sessions_app.inventory import services as inv
+from sessions_app.inventory.models import InventoryEntry, InventoryLot
 
 from . import helpers as h
 

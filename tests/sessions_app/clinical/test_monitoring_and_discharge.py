@@ -6,8 +6,8 @@ import pytest
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from sessions_app.models.dosing import Discharge, GateOverride
-from sessions_app.services import dosing as ds
+from sessions_app.clinical.models.dosing import Discharge, GateOverride
+from sessions_app.clinical.services import dosing as ds
 
 from . import helpers as h
 from .test_dosing_gates import give

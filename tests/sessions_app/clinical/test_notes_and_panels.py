@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from kap_clinic.accounts.models import User
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from sessions_app.models.dosing import DosingRecord
-from sessions_app.services import dosing as ds
-from sessions_app.services import notes
-from sessions_app.services._clinical import RecordSigned
+from sessions_app.clinical.models.dosing import DosingRecord
+from sessions_app.clinical.services import dosing as ds
+from sessions_app.clinical.services import notes
+from sessions_app.common.inputs import RecordSigned
 
 from . import helpers as h
 from .conftest import TUESDAY, local
@@ -158,14 +158,14 @@ def test_no_clinical_record_can_be_changed_in_the_django_admin(personas, ready, 
 
 
 def test_the_unsigned_list_uses_the_threshold_setting(personas, ready, clock) -> None:
-    from sessions_app import clinical_settings
+    from sessions_app.clinical import thresholds as clinical_settings
 
     ready()
     clock.advance(hours=25)
     clinical_settings.clinical_setting_change(
         actor=personas.prescriber, key="unsigned_alert_hours", value="24", reason="Policy"
     )
-    from sessions_app.selectors_clinical import unsigned_records_for
+    from sessions_app.clinical.selectors import unsigned_records_for
 
     hours = clinical_settings.current().unsigned_alert_hours
     assert hours == 24

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from sessions_app.services import notes
+from sessions_app.clinical.services import notes
 
 from . import helpers as h
 from .conftest import TUESDAY, local

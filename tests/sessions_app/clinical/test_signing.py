@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from sessions_app.models.dosing import DosingRecord, VitalsReading
-from sessions_app.models.notes import Addendum, ClinicalRecordDeleteError, PreparationRecord
-from sessions_app.services import dosing as ds
-from sessions_app.services import notes
-from sessions_app.services._clinical import RecordSigned
+from sessions_app.clinical.models.dosing import DosingRecord, VitalsReading
+from sessions_app.clinical.models.notes import Addendum, PreparationRecord
+from sessions_app.clinical.services import dosing as ds
+from sessions_app.clinical.services import notes
+from sessions_app.common.inputs import RecordSigned
+from sessions_app.common.models import ClinicalRecordDeleteError
 
 from . import helpers as h
 from .test_dosing_gates import give

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from kap_clinic.audit.models import AuditEvent
-from sessions_app.models.dosing import ClinicalSettingChange
-from sessions_app.services import dosing as ds
+from sessions_app.clinical.models.dosing import ClinicalSettingChange
+from sessions_app.clinical.services import dosing as ds
 
 from .test_dosing_gates import give
 from .test_monitoring_and_discharge import discharge, end_dose

@@ -12,10 +12,10 @@ import zoneinfo
 
 import pytest
 
-from sessions_app.messaging.sms import LocmemSmsBackend
-from sessions_app.models.reminders import Reminder
-from sessions_app.services import reminders as reminder_services
-from sessions_app.services import scheduling
+from sessions_app.reminders import services as reminder_services
+from sessions_app.reminders.messaging.sms import LocmemSmsBackend
+from sessions_app.reminders.models import Reminder
+from sessions_app.scheduling.services import sessions as scheduling
 from tests.sessions_app.clinical.conftest import clock, ready  # noqa: F401 - the clinical fixtures, reused
 from tests.test_celery import real_worker  # noqa: F401 - a Celery worker process on Redis (REDIS_URL set)
 
@@ -44,7 +44,7 @@ def local(y: int, m: int, d: int, hour: int, minute: int = 0) -> dt.datetime:
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "sessions_app.messaging.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "sessions_app.reminders.messaging.sms.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()
     yield LocmemSmsBackend.outbox
     LocmemSmsBackend.outbox.clear()

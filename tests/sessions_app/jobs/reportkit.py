@@ -18,9 +18,9 @@ from consent.models import ConsentKind, ConsentRecord
 from consent.services.documents import consent_document_create, consent_document_publish
 from consent.signature import generated_signature_png
 from patients.models import Assessment
-from sessions_app.models.reports import GeneratedReport
-from sessions_app.services import dosing as ds
-from sessions_app.services import notes as note_services
+from sessions_app.clinical.services import dosing as ds
+from sessions_app.clinical.services import notes as note_services
+from sessions_app.reports.models import GeneratedReport
 from tests.sessions_app.clinical import helpers as h
 
 ALDRETE_OK = {
@@ -183,7 +183,7 @@ def images_on(data: bytes) -> int:
 
 def chart_titles(report: GeneratedReport) -> list[str]:
     """The titles of the SVG charts the report's HTML embeds (decoded from their data: URLs)."""
-    from sessions_app.reports import render_html
+    from sessions_app.reports.builders import render_html
 
     titles = []
     for match in re.finditer(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", render_html(report)):

@@ -15,9 +15,9 @@ from django.core import mail
 from kombu.exceptions import OperationalError
 
 from kap_clinic.celery import app
-from sessions_app.models.reminders import Reminder
-from sessions_app.models.reports import GeneratedReport
-from sessions_app.services.reminders import PUBLISH_ONCE
+from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import PUBLISH_ONCE
+from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import jobs_sweep_task, report_render_task
 
 from .conftest import local
@@ -106,7 +106,7 @@ def test_with_the_broker_down_booking_and_a_report_request_succeed_and_nothing_i
 def test_a_resend_with_the_broker_down_is_picked_up_by_the_next_sweep(
     broker_down, walk, reachable, booking, personas
 ) -> None:
-    from sessions_app.services import reminders as reminder_services
+    from sessions_app.reminders import services as reminder_services
 
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))

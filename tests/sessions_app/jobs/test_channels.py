@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sessions_app.messaging import OutgoingMessage, PermanentSendError, TransientSendError
-from sessions_app.messaging import email as email_channel
-from sessions_app.messaging.sms import ConsoleSmsBackend, HttpSmsBackend, get_sms_backend
+from sessions_app.reminders.messaging import OutgoingMessage, PermanentSendError, TransientSendError
+from sessions_app.reminders.messaging import email as email_channel
+from sessions_app.reminders.messaging.sms import ConsoleSmsBackend, HttpSmsBackend, get_sms_backend
 
 MESSAGE = OutgoingMessage(to="+15555550142", text="KAP Clinic: reminder", idempotency_key="abc-123")
 
@@ -88,11 +88,11 @@ def test_an_unreachable_provider_is_transient() -> None:
 
 
 def test_the_backend_follows_settings(settings, provider) -> None:
-    settings.SMS_BACKEND = "sessions_app.messaging.sms.HttpSmsBackend"
+    settings.SMS_BACKEND = "sessions_app.reminders.messaging.sms.HttpSmsBackend"
     settings.SMS_URL, settings.SMS_TOKEN = provider, "from-settings"
     assert get_sms_backend().send(MESSAGE) == "msg-42"
     assert Provider.received[0]["headers"]["Authorization"] == "Bearer from-settings"
-    settings.SMS_BACKEND = "sessions_app.messaging.sms.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "sessions_app.reminders.messaging.sms.ConsoleSmsBackend"
     assert isinstance(get_sms_backend(), ConsoleSmsBackend)
     with pytest.raises(PermanentSendError):
         HttpSmsBackend(url="ftp://example.org", token="t")

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from sessions_app.models.reminders import Reminder
-from sessions_app.services import reminders as reminder_services
+from sessions_app.reminders import services as reminder_services
+from sessions_app.reminders.models import Reminder
 
 from .conftest import local
 

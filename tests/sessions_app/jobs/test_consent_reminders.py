@@ -13,8 +13,8 @@ from django.utils import timezone
 from consent.models import ConsentKind
 from consent.services.documents import consent_document_create, consent_document_publish
 from consent.services.requests import consent_request_signature
-from sessions_app.models.reminders import Reminder
-from sessions_app.services import reminders as reminder_services
+from sessions_app.reminders import services as reminder_services
+from sessions_app.reminders.models import Reminder
 
 from .conftest import FORBIDDEN_WORDS, NY, local
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from sessions_app.models.reminders import Reminder
+from sessions_app.reminders.models import Reminder
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from kap_clinic.audit.models import AuditEvent
-from sessions_app.models.reminders import Reminder
-from sessions_app.models.reports import GeneratedReport
+from sessions_app.reminders.models import Reminder
+from sessions_app.reports.models import GeneratedReport
 
 from .conftest import local
 

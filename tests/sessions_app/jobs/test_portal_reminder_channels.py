@@ -7,8 +7,8 @@ import pytest
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from patients.services import patient_reminder_channels_set
-from sessions_app.models.reminders import Reminder
-from sessions_app.services import reminders as reminder_services
+from sessions_app.reminders import services as reminder_services
+from sessions_app.reminders.models import Reminder
 
 from .conftest import local, rows
 

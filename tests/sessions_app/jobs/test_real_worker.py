@@ -10,9 +10,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from sessions_app.models.reminders import Reminder
-from sessions_app.models.reports import GeneratedReport
-from sessions_app.services import reports as report_services
+from sessions_app.reminders.models import Reminder
+from sessions_app.reports import services as report_services
+from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import jobs_sweep_task
 
 from . import reportkit as kit

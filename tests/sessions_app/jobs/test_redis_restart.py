@@ -18,8 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from kap_clinic.celery import app
-from sessions_app.models.reminders import Reminder
-from sessions_app.models.reports import GeneratedReport
+from sessions_app.reminders.models import Reminder
+from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import jobs_sweep_task
 from tests.workers import start_worker, stop_worker, worker_env
 

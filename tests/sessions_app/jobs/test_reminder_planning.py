@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from sessions_app.models.reminders import Reminder
-from sessions_app.services import reminders as reminder_services
+from sessions_app.reminders import services as reminder_services
+from sessions_app.reminders.models import Reminder
 
 from .conftest import NY, due_times, local, rows
 

@@ -11,9 +11,9 @@ from django.core import mail
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
 from patients.models import Assessment
-from sessions_app.messaging import PermanentSendError, TransientSendError
-from sessions_app.models.reminders import Reminder
-from sessions_app.services import reminders as reminder_services
+from sessions_app.reminders import services as reminder_services
+from sessions_app.reminders.messaging import PermanentSendError, TransientSendError
+from sessions_app.reminders.models import Reminder
 from sessions_app.tasks import jobs_sweep_task, reminder_send_task
 
 from .conftest import FORBIDDEN_WORDS, NY, local, rows
@@ -124,7 +124,7 @@ def test_a_cancelled_session_sends_nothing_ever(walk, reachable, booking, sms_ou
 def test_a_session_cancelled_behind_the_services_back_is_caught_at_send_time(walk, reachable, booking) -> None:
     from django.utils import timezone
 
-    from sessions_app.models import Session
+    from sessions_app.scheduling.models import Session
 
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
@@ -164,7 +164,7 @@ def test_a_session_moved_after_its_first_reminder_went_out_is_reminded_again_for
 
 
 def test_a_move_that_skipped_the_replan_is_never_sent_with_the_stale_time(walk, reachable, booking) -> None:
-    from sessions_app.models import Session
+    from sessions_app.scheduling.models import Session
 
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
@@ -175,7 +175,7 @@ def test_a_move_that_skipped_the_replan_is_never_sent_with_the_stale_time(walk, 
 
 
 def test_the_scheduling_services_plan_and_replan_reminders_themselves(walk, reachable, book, personas) -> None:
-    from sessions_app.services import scheduling
+    from sessions_app.scheduling.services import sessions as scheduling
 
     walk(local(2026, 3, 2, 12))
     session = book(local(2026, 3, 5, 10))  # straight through session_schedule, no test helper

@@ -14,8 +14,8 @@ from consent.models import ConsentPdf
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from kap_clinic.common.pdf import PdfRenderError
-from sessions_app.models.reports import GeneratedReport
-from sessions_app.services import reports as report_services
+from sessions_app.reports import services as report_services
+from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import report_render_task
 from tests.sessions_app.clinical.conftest import MONDAY, local
 
@@ -183,7 +183,7 @@ def test_the_signed_consent_pdf_runs_through_the_same_job_path_and_keeps_its_has
 def test_the_operations_report_counts_sessions_rooms_and_reminders_and_names_no_patient(
     personas, ready, clock, ask
 ) -> None:
-    from sessions_app.models.reminders import Reminder
+    from sessions_app.reminders.models import Reminder
 
     r = kit.finished_racemic_session(personas, ready, clock)
     # The booking planned the session's reminders; say one went out and another (SMS) failed.

@@ -25,7 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kap_clinic.celery import app
-from sessions_app.models.reminders import Reminder
+from sessions_app.reminders.models import Reminder
 from sessions_app.tasks import jobs_sweep_task
 from tests.workers import start_worker, stop_worker, worker_env
 
@@ -93,7 +93,7 @@ def workers(transactional_db, provider, settings):  # noqa: ANN001, ANN201
         REDIS_URL=settings.REDIS_URL,
         SMS_URL=provider.url,
         SMS_TOKEN="test-token",
-        SMS_BACKEND="sessions_app.messaging.sms.HttpSmsBackend",
+        SMS_BACKEND="sessions_app.reminders.messaging.sms.HttpSmsBackend",
         REMINDER_QUIET_HOURS="",
     )
     started: list[subprocess.Popen] = []

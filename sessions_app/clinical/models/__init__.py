@@ -1,0 +1,1 @@
+"""Clinical records: dosing sessions (``dosing``), notes and addenda (``notes``), follow-up checks."""

@@ -1,0 +1,586 @@
+"""Permission-scoped reads of clinical records: dosing pages, notes, the controlled-substance log.
+
+Who sees what (PRODUCT.md roles; reliability.md A3):
+- clinical records (dosing, preparation, integration, follow-up checks) are read by clinicians on
+  the patient's care team; a clinician without that relationship gets a 404 (audited), a
+  practice admin a 403 (no clinical content), a patient a 404 (the portal does not show them);
+- psychotherapy notes are read by their author only: 404 for everyone else, whatever the role;
+- the controlled-substance log is kept by prescribers and nurses (other roles: 403).
+Reads that load a page run a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from kap_clinic.accounts.models import User
+from kap_clinic.audit.models import AuditEvent
+from kap_clinic.audit.services import audit_record
+from kap_clinic.common import clock
+from patients.models import CareTeamMembership, Patient
+from patients.selectors import patient_list_visible_to
+from sessions_app.clinical.models.dosing import (
+    Administration,
+    AdverseEvent,
+    Discharge,
+    DosingRecord,
+    GateOverride,
+    Medication,
+    Observation,
+    VitalsReading,
+)
+from sessions_app.clinical.models.followup import FollowUpCheck
+from sessions_app.clinical.models.notes import (
+    Addendum,
+    IntegrationRecord,
+    PreparationRecord,
+    PsychotherapyNote,
+)
+from sessions_app.clinical.services import dosing as dosing_services
+from sessions_app.clinical.services.notes import integration_dosing_for
+from sessions_app.inventory.models import InventoryCount, InventoryEntry, InventoryLot
+from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.selectors import session_get_for
+
+
+def _active(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def _not_found(user: Any, target_type: str, public_id: Any, what: str) -> Http404:
+    if _active(user):
+        audit_record(
+            actor=user,
+            action="clinical_record.access_denied",
+            target_type=target_type,
+            target_public_id=str(public_id),
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+    return Http404(f"No {what} matches the given query.")
+
+
+def require_clinical_reader(user: Any) -> None:
+    """Clinical pages are for clinicians: an admin gets 403, a patient 404 (nothing to see here)."""
+    if not _active(user):
+        raise Http404
+    if user.is_practice_admin:
+        raise PermissionDenied("Practice admins do not see clinical content.")
+    if not user.is_clinician:
+        raise Http404
+
+
+def clinical_session_get_for(*, user: Any, public_id: uuid.UUID | str, kind: str | None = None) -> Session:
+    """A session whose clinical record the user may read (see the module docstring)."""
+    require_clinical_reader(user)
+    session = session_get_for(user=user, public_id=public_id)
+    if kind is not None and session.kind != kind:
+        raise Http404("No session of this kind matches the given query.")
+    return session
+
+
+def clinical_patients(user: Any) -> QuerySet[Patient]:
+    if not (_active(user) and user.is_clinician):
+        return Patient.objects.none()
+    return patient_list_visible_to(user)
+
+
+def _scoped_get(qs: QuerySet, *, user: Any, public_id: Any, patient_path: str, what: str) -> Any:
+    require_clinical_reader(user)
+    try:
+        return qs.filter(**{f"{patient_path}__in": clinical_patients(user)}).get(public_id=public_id)
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise _not_found(user, qs.model._meta.label_lower, public_id, what) from None
+
+
+def dosing_record_get_for(*, user: Any, public_id: Any) -> DosingRecord:
+    qs = DosingRecord.objects.select_related("session", "patient")
+    return _scoped_get(qs, user=user, public_id=public_id, patient_path="patient", what="dosing record")
+
+
+def vitals_get_for(*, user: Any, public_id: Any) -> VitalsReading:
+    qs = VitalsReading.objects.select_related("dosing", "dosing__patient")
+    return _scoped_get(qs, user=user, public_id=public_id, patient_path="dosing__patient", what="reading")
+
+
+def administration_get_for(*, user: Any, public_id: Any) -> Administration:
+    qs = Administration.objects.select_related("dosing", "dosing__patient", "lot")
+    return _scoped_get(qs, user=user, public_id=public_id, patient_path="dosing__patient", what="dose")
+
+
+def preparation_get_for(*, user: Any, public_id: Any) -> PreparationRecord:
+    qs = PreparationRecord.objects.select_related("session", "patient", "author", "signed_by")
+    return _scoped_get(qs, user=user, public_id=public_id, patient_path="patient", what="preparation record")
+
+
+def integration_get_for(*, user: Any, public_id: Any) -> IntegrationRecord:
+    qs = IntegrationRecord.objects.select_related("session", "patient", "author", "signed_by", "dosing_record")
+    return _scoped_get(qs, user=user, public_id=public_id, patient_path="patient", what="integration record")
+
+
+# --- the dosing page ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DosingPage:
+    """What the live dosing page shows, built in a fixed number of queries."""
+
+    state: dosing_services.DosingState
+    checks: list[dosing_services.Check]
+    gate: dosing_services.BpGate
+    reminder: dosing_services.Reminder
+    discharge: Discharge | None
+    observations: list[Observation]
+    adverse_events: list[AdverseEvent]
+    addenda: list[Addendum]
+    lots: list[InventoryLot]
+    prescribers: list[User]
+    earliest_discharge: dt.datetime | None
+    minimum_observation: int
+    dose_range: tuple[Decimal, Decimal, str]
+    latest_weight: Any
+    rems: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dosing(self) -> DosingRecord:
+        return self.state.dosing
+
+    @property
+    def vitals_newest_first(self) -> list[VitalsReading]:
+        return list(reversed(self.state.vitals))
+
+    @property
+    def unmet(self) -> list[dosing_services.Check]:
+        return dosing_services.unmet_hard_checks(self.checks)
+
+    @property
+    def can_dose(self) -> bool:
+        return not self.unmet and self.discharge is None and self.dosing.signed_at is None
+
+    @property
+    def running(self) -> list[Administration]:
+        return [a for a in self.state.doses if a.ended_at is None]
+
+    @property
+    def minutes_since_start(self) -> int | None:
+        start = self.state.first_dose_at
+        return None if start is None else int((self.state.at - start).total_seconds() // 60)
+
+    @property
+    def minutes_since_end(self) -> int | None:
+        end = self.state.dose_ended_at
+        return None if end is None else int((self.state.at - end).total_seconds() // 60)
+
+    @property
+    def discharge_ready_in(self) -> int | None:
+        if self.earliest_discharge is None:
+            return None
+        return max(0, int((self.earliest_discharge - self.state.at).total_seconds() // 60 + 0.999))
+
+    @property
+    def dose_range_text(self) -> str:
+        low, high, unit = self.dose_range
+        return f"{format(low.normalize(), 'f')}–{format(high.normalize(), 'f')} {unit}"
+
+    @property
+    def total_dose_mg(self) -> Decimal:
+        return sum((a.dose_mg for a in self.state.doses), Decimal(0))
+
+    @property
+    def overrides(self) -> list[GateOverride]:
+        return self.state.overrides
+
+
+def dosing_page(dosing: DosingRecord, *, at: dt.datetime | None = None) -> DosingPage:
+    """Everything for the dosing page: record, vitals, doses, overrides, checks, discharge, lots."""
+    state = dosing_services.load_state(dosing, at=at)
+    discharge = Discharge.objects.filter(dosing=dosing).select_related("discharged_by").first()
+    observations = list(Observation.objects.filter(dosing=dosing).select_related("recorded_by"))
+    events = list(AdverseEvent.objects.filter(dosing=dosing).select_related("recorded_by"))
+    addenda = list(Addendum.objects.filter(dosing_record=dosing).select_related("author"))
+    checks = dosing_services.predose_checks(state) if dosing.signed_at is None or state.doses else []
+    today = clock.to_local(state.at).date()
+    lots = list(usable_lots(dosing.medication, today)) if dosing.signed_at is None and discharge is None else []
+    prescribers = list(care_team_prescribers(state.dosing.patient)) if dosing.signed_at is None else []
+    page = DosingPage(
+        state=state,
+        checks=checks,
+        gate=dosing_services.bp_gate(state),
+        reminder=dosing_services.vitals_reminder(state, discharged=discharge is not None),
+        discharge=discharge,
+        observations=observations,
+        adverse_events=events,
+        addenda=addenda,
+        lots=lots,
+        prescribers=prescribers,
+        earliest_discharge=dosing_services.earliest_discharge(state),
+        minimum_observation=dosing_services.minimum_observation_minutes(state.dosing, state.settings),
+        dose_range=dosing_services.dose_range(state.dosing, state.settings),
+        latest_weight=state.weight_on(today),
+    )
+    if state.dosing.is_esketamine:
+        page.rems = rems_summary(state)
+    return page
+
+
+def rems_summary(state: dosing_services.DosingState) -> dict[str, Any]:
+    """What the esketamine REMS patient monitoring form asks, read from the record."""
+    s = state.settings
+    pre = dosing_services.latest_predose_bp(state)
+    at40 = dosing_services.bp_at(state, s.bp_recheck_minutes)
+    last = next((v for v in reversed(state.live_vitals) if v.systolic is not None), None)
+    doses = state.doses
+    return {
+        "dose_mg": sum((a.dose_mg for a in doses), Decimal(0)),
+        "devices": len(state.devices),
+        "lots": sorted({a.lot.lot_number for a in doses}),
+        "bp_before": pre,
+        "bp_at_40": at40,
+        "bp_at_end": last,
+    }
+
+
+def usable_lots(medication: str, on: dt.date) -> QuerySet[InventoryLot]:
+    """Lots a dose of ``medication`` may come from on ``on``: not voided, not expired, not empty."""
+    return InventoryLot.objects.filter(
+        medication=medication, voided_at__isnull=True, expires_on__gte=on, balance__gt=0
+    ).order_by("expires_on", "lot_number")
+
+
+def care_team_prescribers(patient: Patient) -> QuerySet[User]:
+    on_team = CareTeamMembership.objects.filter(patient=patient, clinician=OuterRef("pk"), active=True)
+    return User.objects.filter(
+        Exists(on_team), is_active=True, role=User.Role.CLINICIAN, discipline=User.Discipline.PRESCRIBER
+    ).order_by("full_name")
+
+
+# --- notes -------------------------------------------------------------------------------------------
+
+
+def psychotherapy_notes_for(user: Any, *, patient: Patient | None = None) -> QuerySet[PsychotherapyNote]:
+    """The user's own psychotherapy notes (nobody reads anyone else's)."""
+    if not (_active(user) and user.is_clinician):
+        return PsychotherapyNote.objects.none()
+    qs = PsychotherapyNote.objects.filter(author=user).select_related("patient", "session")
+    if patient is not None:
+        qs = qs.filter(patient=patient)
+    return qs.order_by("-created_at")
+
+
+def psychotherapy_note_get_for(*, user: Any, public_id: Any) -> PsychotherapyNote:
+    """A psychotherapy note, for its author only: 404 (audited) for everyone else, whatever the role."""
+    try:
+        return (
+            psychotherapy_notes_for(user)
+            .prefetch_related("addenda__author")
+            .select_related("signed_by", "author")
+            .get(public_id=public_id)
+        )
+    except (PsychotherapyNote.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise _not_found(user, "sessions_app.psychotherapynote", public_id, "note") from None
+
+
+@dataclass
+class UnsignedItem:
+    kind: str
+    label: str
+    patient: Patient
+    created_at: dt.datetime
+    url_name: str
+    url_id: uuid.UUID
+
+
+def unsigned_records_for(user: Any, *, older_than_hours: int, limit: int = 50) -> list[UnsignedItem]:
+    """Records the user must sign that have waited longer than ``older_than_hours`` (the dashboard)."""
+    if not (_active(user) and user.is_clinician):
+        return []
+    cutoff = timezone.now() - dt.timedelta(hours=older_than_hours)
+    items: list[UnsignedItem] = []
+    for dosing in DosingRecord.objects.filter(
+        responsible_clinician=user, signed_at__isnull=True, created_at__lt=cutoff
+    ).select_related("patient", "session")[:limit]:
+        items.append(
+            UnsignedItem(
+                "dosing",
+                "Dosing record",
+                dosing.patient,
+                dosing.created_at,
+                "sessions_app:dosing",
+                dosing.session.public_id,
+            )
+        )
+    for prep in PreparationRecord.objects.filter(
+        author=user, signed_at__isnull=True, created_at__lt=cutoff
+    ).select_related("patient", "session")[:limit]:
+        items.append(
+            UnsignedItem(
+                "preparation",
+                "Preparation record",
+                prep.patient,
+                prep.created_at,
+                "sessions_app:preparation",
+                prep.session.public_id,
+            )
+        )
+    for rec in IntegrationRecord.objects.filter(
+        author=user, signed_at__isnull=True, created_at__lt=cutoff
+    ).select_related("patient", "session")[:limit]:
+        items.append(
+            UnsignedItem(
+                "integration",
+                "Integration record",
+                rec.patient,
+                rec.created_at,
+                "sessions_app:integration",
+                rec.session.public_id,
+            )
+        )
+    for note in PsychotherapyNote.objects.filter(
+        author=user, signed_at__isnull=True, created_at__lt=cutoff
+    ).select_related("patient")[:limit]:
+        items.append(
+            UnsignedItem(
+                "psychotherapy",
+                "Psychotherapy note",
+                note.patient,
+                note.created_at,
+                "sessions_app:psychotherapy_note",
+                note.public_id,
+            )
+        )
+    return sorted(items, key=lambda i: i.created_at)[:limit]
+
+
+# --- chart: cumulative dose, follow-up ---------------------------------------------------------------
+
+
+@dataclass
+class CumulativeDose:
+    medication: str
+    label: str
+    total_mg: Decimal
+    sessions: int
+    doses: int
+
+    @property
+    def total_text(self) -> str:
+        return format(self.total_mg.normalize(), "f")
+
+
+def cumulative_doses(patient: Patient) -> list[CumulativeDose]:
+    """Total ketamine and esketamine given to the patient (voided doses excluded). One query."""
+    rows = (
+        Administration.objects.filter(dosing__patient=patient, voided_at__isnull=True)
+        .values("medication")
+        .annotate(total=Sum("dose_mg"), sessions=Count("dosing", distinct=True), doses=Count("id"))
+        .order_by("medication")
+    )
+    return [
+        CumulativeDose(r["medication"], Medication(r["medication"]).label, r["total"], r["sessions"], r["doses"])
+        for r in rows
+    ]
+
+
+def dosing_history(patient: Patient, *, limit: int = 20) -> list[DosingRecord]:
+    """The patient's dosing records, newest first, each with ``total_text`` (mg given, voided doses excluded)."""
+    records = list(
+        DosingRecord.objects.filter(patient=patient)
+        .select_related("session", "discharge")
+        .annotate(total_mg=Sum("administrations__dose_mg", filter=Q(administrations__voided_at__isnull=True)))
+        .order_by("-session__starts_at")[:limit]
+    )
+    for record in records:
+        record.total_text = format(record.total_mg.normalize(), "f") if record.total_mg is not None else ""
+    return records
+
+
+def follow_up_checks(patient: Patient, *, limit: int = 5) -> QuerySet[FollowUpCheck]:
+    return FollowUpCheck.objects.filter(patient=patient).select_related("recorded_by", "session")[:limit]
+
+
+# --- controlled-substance log ------------------------------------------------------------------------
+
+
+def require_log_keeper(user: Any) -> None:
+    if not (_active(user) and (user.is_prescriber or user.is_nurse)):
+        raise PermissionDenied("The controlled-substance log is kept by prescribers and nurses.")
+
+
+def lot_list(*, include_empty: bool = True) -> QuerySet[InventoryLot]:
+    qs = InventoryLot.objects.select_related("received_by")
+    if not include_empty:
+        qs = qs.filter(balance__gt=0, voided_at__isnull=True)
+    return qs.order_by("medication", "expires_on", "lot_number")
+
+
+def lot_get_for(*, user: Any, public_id: Any) -> InventoryLot:
+    require_log_keeper(user)
+    try:
+        return InventoryLot.objects.select_related("received_by", "voided_by").get(public_id=public_id)
+    except (InventoryLot.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404("No lot matches the given query.") from None
+
+
+def lot_entries(lot: InventoryLot) -> QuerySet[InventoryEntry]:
+    return lot.entries.select_related("recorded_by", "witness", "patient", "voided_by", "administration").order_by(
+        "occurred_at", "id"
+    )
+
+
+def entry_get_for(*, user: Any, public_id: Any) -> InventoryEntry:
+    require_log_keeper(user)
+    try:
+        return InventoryEntry.objects.select_related("lot").get(public_id=public_id)
+    except (InventoryEntry.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404("No log entry matches the given query.") from None
+
+
+@dataclass
+class ReconciliationRow:
+    lot: InventoryLot
+    ledger_balance: Decimal
+    last_count: InventoryCount | None
+    adjusted_since_count: Decimal = Decimal(0)
+
+    @property
+    def ledger_matches(self) -> bool:
+        """The running balance equals the sum of the log (it always should; a mismatch means tampering)."""
+        return self.ledger_balance == self.lot.balance
+
+    @property
+    def count_discrepancy(self) -> Decimal | None:
+        """Counted minus what the log expected at the time of the latest count."""
+        return None if self.last_count is None else self.last_count.discrepancy
+
+    @property
+    def settled(self) -> bool:
+        """Adjustments recorded after the count account for its discrepancy."""
+        return not self.count_discrepancy or self.adjusted_since_count == self.count_discrepancy
+
+    @property
+    def has_discrepancy(self) -> bool:
+        return not self.ledger_matches or not self.settled
+
+    @property
+    def expired(self) -> bool:
+        return self.lot.expires_on < clock.local_today()
+
+
+def reconciliation_rows() -> list[ReconciliationRow]:
+    """Each lot: its balance, what the log adds up to, the latest count and whether adjustments
+    since settled its discrepancy. Three queries whatever the number of lots."""
+    lots = list(
+        InventoryLot.objects.annotate(ledger=Sum("entries__quantity")).order_by(
+            "medication", "expires_on", "lot_number"
+        )
+    )
+    latest: dict[int, InventoryCount] = {}
+    for count in (
+        InventoryCount.objects.filter(lot__in=lots)
+        .select_related("counted_by", "witness")
+        .order_by("lot_id", "-counted_at", "-id")
+    ):
+        latest.setdefault(count.lot_id, count)
+    adjusted: dict[int, Decimal] = {}
+    adjustments = InventoryEntry.objects.filter(
+        lot_id__in=list(latest), kind=InventoryEntry.Kind.ADJUSTMENT, voided_at__isnull=True
+    ).values_list("lot_id", "quantity", "occurred_at")
+    for lot_id, quantity, occurred_at in adjustments:
+        if occurred_at >= latest[lot_id].counted_at:
+            adjusted[lot_id] = adjusted.get(lot_id, Decimal(0)) + quantity
+    return [
+        ReconciliationRow(lot, lot.ledger or Decimal(0), latest.get(lot.pk), adjusted.get(lot.pk, Decimal(0)))
+        for lot in lots
+    ]
+
+
+@dataclass
+class RecordLink:
+    """One clinical record reachable from a session page: what it is, where it is, its state."""
+
+    label: str
+    url_name: str
+    session_public_id: uuid.UUID
+    state: str  # "signed", "unsigned", "not written", "recorded"
+    when: dt.datetime | None = None
+    addenda: int = 0
+    testid: str = ""
+
+
+def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink] | None:
+    """The clinical records of a session and those linked to it, for the session page.
+
+    None for anyone who does not read this patient's clinical record (practice admins, clinicians
+    off the care team): the session page then shows no clinical links. Psychotherapy notes are
+    never listed here (their author finds them on the chart and in their own list). A fixed
+    number of queries.
+    """
+    if not (_active(user) and user.is_clinician):
+        return None
+    if not clinical_patients(user).filter(pk=session.patient_id).exists():
+        return None
+    Kind = Session.Kind
+    links: list[RecordLink] = []
+
+    def state_of(record: Any, *, signable: bool = True) -> str:
+        if record is None:
+            return "not written"
+        if not signable:
+            return "recorded"
+        return "signed" if record.signed_at else "unsigned"
+
+    def add(label: str, url_name: str, s: Session, record: Any, testid: str, *, signable: bool = True) -> None:
+        addenda = getattr(record, "addenda_count", 0) if record is not None else 0
+        links.append(
+            RecordLink(label, url_name, s.public_id, state_of(record, signable=signable), s.starts_at, addenda, testid)
+        )
+
+    if session.kind == Kind.DOSING:
+        dosing = DosingRecord.objects.filter(session=session).annotate(addenda_count=Count("addenda")).first()
+        add("Dosing record", "sessions_app:dosing", session, dosing, "record-dosing")
+        preparation = (
+            PreparationRecord.objects.filter(patient_id=session.patient_id, session__starts_at__lt=session.starts_at)
+            .select_related("session")
+            .annotate(addenda_count=Count("addenda"))
+            .order_by("-session__starts_at")
+            .first()
+        )
+        if preparation is not None:
+            add("Preparation before it", "sessions_app:preparation", preparation.session, preparation, "record-prep")
+        if dosing is not None:
+            for integration in (
+                IntegrationRecord.objects.filter(dosing_record=dosing)
+                .select_related("session")
+                .annotate(addenda_count=Count("addenda"))
+                .order_by("session__starts_at")
+            ):
+                add("Integration after it", "sessions_app:integration", integration.session, integration, "record-int")
+    elif session.kind == Kind.PREPARATION:
+        record = PreparationRecord.objects.filter(session=session).annotate(addenda_count=Count("addenda")).first()
+        add("Preparation record", "sessions_app:preparation", session, record, "record-prep")
+    elif session.kind == Kind.INTEGRATION:
+        record = (
+            IntegrationRecord.objects.filter(session=session)
+            .select_related("dosing_record__session")
+            .annotate(addenda_count=Count("addenda"))
+            .first()
+        )
+        add("Integration record", "sessions_app:integration", session, record, "record-int")
+        check = FollowUpCheck.objects.filter(session=session).first()
+        add("Follow-up questions", "sessions_app:follow_up_check", session, check, "record-follow-up", signable=False)
+        dosing = record.dosing_record if record is not None else integration_dosing_for(session)
+        if dosing is not None:
+            dosing.addenda_count = dosing.addenda.count()
+            add("Dosing session it follows", "sessions_app:dosing", dosing.session, dosing, "record-dosing")
+    elif session.kind == Kind.FOLLOW_UP:
+        check = FollowUpCheck.objects.filter(session=session).first()
+        add("Follow-up questions", "sessions_app:follow_up_check", session, check, "record-follow-up", signable=False)
+    return links

@@ -1,2 +1,0 @@
-"""Writes of sessions_app, by topic: ``scheduling`` (sessions), ``courses`` (treatment-course
-planning), ``clinic`` (rooms, hours, session types, calendar feeds)."""
