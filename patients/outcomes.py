@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
 from typing import Any
 
@@ -180,6 +181,43 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+@dataclass(frozen=True)
+class _ChartFrame:
+    """Where totals and times land on the SVG: the plot area inside the margins."""
+
+    width: int
+    height: int
+    y_max: float
+    times: tuple[float, ...]
+    left: int = 44
+    right: int = 16
+    top: int = 30
+    bottom: int = 58
+    inset: int = 8  # keeps the first and last markers inside the axes
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+    def y_of(self, total: float) -> float:
+        return self.top + self.plot_h - (total / self.y_max) * self.plot_h
+
+    @cached_property
+    def _time_range(self) -> tuple[float, float]:
+        t0, t1 = (min(self.times), max(self.times)) if self.times else (0.0, 1.0)
+        return t0, (t1 - t0) or 1.0
+
+    def x_of(self, ts: float) -> float:
+        if len(self.times) == 1:
+            return self.left + self.plot_w / 2
+        t0, span = self._time_range
+        return self.left + self.inset + (ts - t0) / span * (self.plot_w - 2 * self.inset)
+
+
 def outcome_chart_svg(
     patient: Patient | OutcomeSeries, instrument: str | None = None, *, width: int = 640, height: int = 280
 ) -> str:
@@ -196,24 +234,27 @@ def outcome_chart_svg(
             raise TypeError("outcome_chart_svg(patient, instrument): the instrument code is required")
         series = outcome_series(patient, instrument)
     inst = series.instrument
-    left, right, top, bottom = 44, 16, 30, 58
-    plot_w, plot_h = width - left - right, height - top - bottom
     y_max = inst.max_total or max((p.total for p in series.points), default=1) or 1
+    frame = _ChartFrame(width, height, y_max, tuple(p.at.timestamp() for p in series.points))
+    out = _chart_axes(series, frame)
+    if not series.points:
+        out.append(
+            f'<text x="{frame.left + frame.plot_w / 2}" y="{frame.top + frame.plot_h / 2}" text-anchor="middle" '
+            f'fill="{COLOURS["muted"]}">No results yet</text></svg>'
+        )
+        return "".join(out)
+    out += _chart_thresholds(series, frame)
+    out += _chart_points(series, frame)
+    out += _chart_date_labels(series, frame)
+    out += _chart_legend(series, frame)
+    out.append("</svg>")
+    return "".join(out)
 
-    def y_of(total: float) -> float:
-        return top + plot_h - (total / y_max) * plot_h
 
-    times = [p.at.timestamp() for p in series.points]
-    t0, t1 = (min(times), max(times)) if times else (0.0, 1.0)
-    span = (t1 - t0) or 1.0
-
-    inset = 8  # keeps the first and last markers inside the axes
-
-    def x_of(ts: float) -> float:
-        if len(times) == 1:
-            return left + plot_w / 2
-        return left + inset + (ts - t0) / span * (plot_w - 2 * inset)
-
+def _chart_axes(series: OutcomeSeries, frame: _ChartFrame) -> list[str]:
+    """The SVG head, title, the horizontal grid at the band edges (labelled with totals) and the axes."""
+    inst, left, top, plot_w, plot_h = series.instrument, frame.left, frame.top, frame.plot_w, frame.plot_h
+    width, height, y_max = frame.width, frame.height, frame.y_max
     title = f"{inst.short_name} over time"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -223,33 +264,33 @@ def outcome_chart_svg(
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{left}" y="18" font-size="13" font-weight="bold" fill="{COLOURS["text"]}">{escape(title)}</text>',
     ]
-    # Horizontal grid at the band edges, labelled with the totals.
     ticks = sorted(
         {0, y_max} | {b.min_total for b in inst.bands if b.min_total is not None and 0 < b.min_total < y_max}
     )
     for tick in ticks:
-        y = y_of(tick)
+        y = frame.y_of(tick)
         out.append(f'<line x1="{left}" y1="{_fmt(y)}" x2="{left + plot_w}" y2="{_fmt(y)}" stroke="{COLOURS["grid"]}"/>')
         out.append(f'<text x="{left - 6}" y="{_fmt(y + 4)}" text-anchor="end" fill="{COLOURS["muted"]}">{tick}</text>')
     out.append(
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="{COLOURS["muted"]}"/>'
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{COLOURS["muted"]}"/>'
     )
-    if not series.points:
-        out.append(
-            f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle" '
-            f'fill="{COLOURS["muted"]}">No results yet</text></svg>'
-        )
-        return "".join(out)
+    return out
+
+
+def _chart_thresholds(series: OutcomeSeries, frame: _ChartFrame) -> list[str]:
+    """Dashed lines for the baseline, the response threshold and the remission cut-off."""
+    out: list[str] = []
+    left, plot_w = frame.left, frame.plot_w
 
     def hline(value: float, colour: str, dash: str, label: str) -> None:
-        y = _fmt(y_of(value))
+        y = _fmt(frame.y_of(value))
         out.append(
             f'<line x1="{left}" y1="{y}" x2="{left + plot_w}" y2="{y}" stroke="{colour}" '
             f'stroke-width="1.5" stroke-dasharray="{dash}"/>'
         )
         out.append(
-            f'<text x="{left + plot_w - 4}" y="{_fmt(y_of(value) - 4)}" text-anchor="end" '
+            f'<text x="{left + plot_w - 4}" y="{_fmt(frame.y_of(value) - 4)}" text-anchor="end" '
             f'fill="{colour}">{escape(label)}</text>'
         )
 
@@ -259,8 +300,13 @@ def outcome_chart_svg(
         hline(series.response_threshold, COLOURS["response"], "3 3", f"response ≤ {_fmt(series.response_threshold)}")
     if series.remission_below is not None:
         hline(series.remission_below, COLOURS["remission"], "2 4", f"remission < {series.remission_below}")
+    return out
 
-    coords = [(x_of(p.at.timestamp()), y_of(p.total)) for p in series.points]
+
+def _chart_points(series: OutcomeSeries, frame: _ChartFrame) -> list[str]:
+    """The line through the totals and a marker per result (larger where it meets response or remission)."""
+    out: list[str] = []
+    coords = [(frame.x_of(p.at.timestamp()), frame.y_of(p.total)) for p in series.points]
     if len(coords) > 1:
         path = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in coords)
         out.append(f'<polyline points="{path}" fill="none" stroke="{COLOURS["line"]}" stroke-width="2"/>')
@@ -271,13 +317,19 @@ def outcome_chart_svg(
             colour, radius = COLOURS["response"], 5
         else:
             colour, radius = COLOURS["point"], 3.5
-        label = f"{clinic_date(point.at):%Y-%m-%d}: {point.total} ({inst.band_label(point.severity)})"
+        label = f"{clinic_date(point.at):%Y-%m-%d}: {point.total} ({series.instrument.band_label(point.severity)})"
         out.append(
             f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="{radius}" fill="{colour}" stroke="#ffffff" stroke-width="1">'
             f"<title>{escape(label)}</title></circle>"
         )
-    # Date labels: first and last, and the middle one when it does not overlap them (results a
-    # day apart sit a few pixels from each other, and their dates would print on top of each other).
+    return out
+
+
+def _chart_date_labels(series: OutcomeSeries, frame: _ChartFrame) -> list[str]:
+    """First and last dates, and the middle one when it does not overlap them (results a day apart sit a
+    few pixels from each other, and their dates would print on top of each other)."""
+    out: list[str] = []
+    left, plot_w = frame.left, frame.plot_w
     label_points = [series.points[0], series.points[-1]]
     if len(series.points) > 2:
         label_points.append(series.points[len(series.points) // 2])
@@ -288,7 +340,7 @@ def outcome_chart_svg(
         text = f"{clinic_date(point.at):%Y-%m-%d}"
         if text in seen:
             continue
-        x = x_of(point.at.timestamp())
+        x = frame.x_of(point.at.timestamp())
         anchor = "start" if x < left + 30 else "end" if x > left + plot_w - 30 else "middle"
         x0 = x if anchor == "start" else x - label_width if anchor == "end" else x - label_width / 2
         if any(x0 < b and a < x0 + label_width for a, b in placed):
@@ -296,18 +348,21 @@ def outcome_chart_svg(
         placed.append((x0, x0 + label_width))
         seen.add(text)
         out.append(
-            f'<text x="{_fmt(x)}" y="{top + plot_h + 16}" text-anchor="{anchor}" '
+            f'<text x="{_fmt(x)}" y="{frame.top + frame.plot_h + 16}" text-anchor="{anchor}" '
             f'fill="{COLOURS["muted"]}">{text}</text>'
         )
-    # Legend.
-    legend_y = height - 14
+    return out
+
+
+def _chart_legend(series: OutcomeSeries, frame: _ChartFrame) -> list[str]:
+    out: list[str] = []
+    legend_y = frame.height - 14
     items = [(COLOURS["point"], "result"), (COLOURS["response"], "response (≥ 50% drop)")]
     if series.remission_below is not None:
         items.append((COLOURS["remission"], f"remission (< {series.remission_below})"))
-    x = left
+    x: float = frame.left
     for colour, text in items:
         out.append(f'<circle cx="{x + 5}" cy="{legend_y - 4}" r="4.5" fill="{colour}"/>')
         out.append(f'<text x="{x + 14}" y="{legend_y}" fill="{COLOURS["text"]}">{escape(text)}</text>')
         x += 24 + 6.2 * len(text)
-    out.append("</svg>")
-    return "".join(out)
+    return out
