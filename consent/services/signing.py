@@ -95,33 +95,14 @@ def consent_sign(
     Two concurrent submits: the request row is locked, and ``request`` is unique on the record,
     so exactly one record is written and the other submit gets the Conflict.
     """
-    locked = (
-        SigningRequest.objects.select_for_update(of=("self",))
-        .select_related("document", "document__kind", "patient", "patient__user")
-        .filter(pk=request.pk)
-        .first()
-    )
-    if locked is None:
-        raise Conflict("This request no longer exists.", field="request")
-    request = locked
+    request = _lock_request(request)
     patient = request.patient
-    if not (is_active_user(user) and user.is_patient and patient.user_id == user.pk):
-        raise PermissionDeniedError("Only the patient this document was sent to can sign it, in their own portal.")
+    _require_own_request(user, request)
     error = _request_state_error(request)
     if error is not None:
         raise error
     document = request.document
-    if not shown_text_sha256 or shown_text_sha256 != document.text_sha256:
-        raise Conflict("The document changed since the page was opened; please reload and read it again.")
-    if not agree:
-        raise ValidationFailed("Tick the box to confirm you have read and understood the document.", field="agree")
-    if not (typed_name or "").strip():
-        raise ValidationFailed("Type your full legal name.", field="typed_name")
-    if normalise_name(typed_name) != normalise_name(patient.full_name):
-        raise ValidationFailed(
-            "The name you typed does not match the legal name on your record (first and last name).",
-            field="typed_name",
-        )
+    _check_what_was_signed(request, agree=agree, typed_name=typed_name, shown_text_sha256=shown_text_sha256)
     png = decode_signature(signature_data_url)
     now = timezone.now()
     meta = {
@@ -137,36 +118,93 @@ def consent_sign(
     }
     ersd_record = None
     if document.kind.code != ConsentKind.ELECTRONIC_RECORDS:
-        ersd_record = selectors.active_consent_record(patient=patient, kind=ConsentKind.ELECTRONIC_RECORDS, at=now)
-        if ersd_record is None:
-            ersd = selectors.document_current(ConsentKind.ELECTRONIC_RECORDS)
-            if ersd is None:
-                raise Conflict("The clinic has not published its electronic records disclosure yet.")
-            if not accept_electronic_records:
-                raise Conflict(
-                    "Before your first electronic signature, please read and accept the consent to "
-                    "electronic records and signatures.",
-                    field="accept_electronic_records",
-                )
-            if shown_electronic_records_sha256 != ersd.text_sha256:
-                raise Conflict("The electronic records disclosure changed; please reload and read it again.")
-            ersd_record = ConsentRecord.objects.create(
-                patient=patient,
-                document=ersd,
-                kind=ersd.kind,
-                meaning=ersd.kind.meaning,
-                text_sha256=ersd.text_sha256,
-                **meta,
-            )
-            audit_record(
-                actor=user, action="consent.signed", target=ersd_record, patient=patient, changed_fields=["document"]
-            )
-            _enqueue_pdf(ersd_record.id, ConsentPdf.Stage.SIGNED)
+        ersd_record = _electronic_records_consent(
+            user,
+            patient,
+            now=now,
+            meta=meta,
+            accepted=accept_electronic_records,
+            shown_sha256=shown_electronic_records_sha256,
+        )
+    record = _write_signed_record(request, meta=meta, ersd_record=ersd_record)
+    request.used_at = now
+    request.save(update_fields=["used_at", "updated_at"])
+    audit_record(actor=user, action="consent.signed", target=record, patient=patient, changed_fields=["document"])
+    _enqueue_pdf(record.id, ConsentPdf.Stage.SIGNED)
+    return record
+
+
+def _lock_request(request: SigningRequest) -> SigningRequest:
+    locked = (
+        SigningRequest.objects.select_for_update(of=("self",))
+        .select_related("document", "document__kind", "patient", "patient__user")
+        .filter(pk=request.pk)
+        .first()
+    )
+    if locked is None:
+        raise Conflict("This request no longer exists.", field="request")
+    return locked
+
+
+def _require_own_request(user: User, request: SigningRequest) -> None:
+    patient = request.patient
+    if not (is_active_user(user) and user.is_patient and patient.user_id == user.pk):
+        raise PermissionDeniedError("Only the patient this document was sent to can sign it, in their own portal.")
+
+
+def _check_what_was_signed(request: SigningRequest, *, agree: bool, typed_name: str, shown_text_sha256: str) -> None:
+    """The text shown is this version's, intent is ticked and the typed name is the legal name on record."""
+    if not shown_text_sha256 or shown_text_sha256 != request.document.text_sha256:
+        raise Conflict("The document changed since the page was opened; please reload and read it again.")
+    if not agree:
+        raise ValidationFailed("Tick the box to confirm you have read and understood the document.", field="agree")
+    if not (typed_name or "").strip():
+        raise ValidationFailed("Type your full legal name.", field="typed_name")
+    if normalise_name(typed_name) != normalise_name(request.patient.full_name):
+        raise ValidationFailed(
+            "The name you typed does not match the legal name on your record (first and last name).",
+            field="typed_name",
+        )
+
+
+def _electronic_records_consent(
+    user: User, patient: Any, *, now: Any, meta: dict, accepted: bool, shown_sha256: str
+) -> ConsentRecord:
+    """The patient's consent to electronic records in force, recorded now if this is their first signature."""
+    ersd_record = selectors.active_consent_record(patient=patient, kind=ConsentKind.ELECTRONIC_RECORDS, at=now)
+    if ersd_record is not None:
+        return ersd_record
+    ersd = selectors.document_current(ConsentKind.ELECTRONIC_RECORDS)
+    if ersd is None:
+        raise Conflict("The clinic has not published its electronic records disclosure yet.")
+    if not accepted:
+        raise Conflict(
+            "Before your first electronic signature, please read and accept the consent to "
+            "electronic records and signatures.",
+            field="accept_electronic_records",
+        )
+    if shown_sha256 != ersd.text_sha256:
+        raise Conflict("The electronic records disclosure changed; please reload and read it again.")
+    ersd_record = ConsentRecord.objects.create(
+        patient=patient,
+        document=ersd,
+        kind=ersd.kind,
+        meaning=ersd.kind.meaning,
+        text_sha256=ersd.text_sha256,
+        **meta,
+    )
+    audit_record(actor=user, action="consent.signed", target=ersd_record, patient=patient, changed_fields=["document"])
+    _enqueue_pdf(ersd_record.id, ConsentPdf.Stage.SIGNED)
+    return ersd_record
+
+
+def _write_signed_record(request: SigningRequest, *, meta: dict, ersd_record: ConsentRecord | None) -> ConsentRecord:
+    document = request.document
     try:
         with transaction.atomic():
-            record = ConsentRecord.objects.create(
+            return ConsentRecord.objects.create(
                 request=request,
-                patient=patient,
+                patient=request.patient,
                 document=document,
                 kind=document.kind,
                 meaning=document.kind.meaning,
@@ -178,11 +216,6 @@ def consent_sign(
         # Only reachable if the row lock did not serialise us (it does on PostgreSQL; SQLite
         # serialises writers anyway): the unique request column is the last line of defence.
         raise Conflict("This document has already been signed with this request.", field="request") from None
-    request.used_at = now
-    request.save(update_fields=["used_at", "updated_at"])
-    audit_record(actor=user, action="consent.signed", target=record, patient=patient, changed_fields=["document"])
-    _enqueue_pdf(record.id, ConsentPdf.Stage.SIGNED)
-    return record
 
 
 @transaction.atomic
