@@ -82,21 +82,7 @@ def intake_record(
     assessed_at = check_moment(
         assessed_at or timezone.now(), field="assessed_at", label="Assessed at", not_before=patient.date_of_birth
     )
-    vitals = {
-        name: check_number(value, field=name, label=label, low=low, high=high, unit=unit)
-        for name, value in (
-            ("bp_systolic", bp_systolic),
-            ("bp_diastolic", bp_diastolic),
-            ("heart_rate", heart_rate),
-            ("spo2", spo2),
-        )
-        for label, low, high, unit in [VITAL_RANGES[name]]
-    }
-    if (vitals["bp_systolic"] is None) != (vitals["bp_diastolic"] is None):
-        missing = "bp_diastolic" if vitals["bp_diastolic"] is None else "bp_systolic"
-        raise ValidationFailed("Record blood pressure as both systolic and diastolic.", field=missing)
-    if vitals["bp_systolic"] is not None and vitals["bp_systolic"] <= vitals["bp_diastolic"]:
-        raise ValidationFailed("Systolic BP must be higher than diastolic BP.", field="bp_systolic")
+    vitals = _checked_vitals(bp_systolic=bp_systolic, bp_diastolic=bp_diastolic, heart_rate=heart_rate, spo2=spo2)
     weight = check_number(weight_kg, field="weight_kg", label="Weight", low=20, high=400, unit=" kg", decimal=True)
     height = check_number(height_cm, field="height_cm", label="Height", low=40, high=250, unit=" cm", decimal=True)
     trials = check_number(
@@ -106,12 +92,7 @@ def intake_record(
         low=0,
         high=50,
     )
-    for name in BOOL_FIELDS:
-        if name in details and not isinstance(details[name], bool):
-            raise ValidationFailed(f"{name} must be true or false.", field=name)
-    for name in TEXT_FIELDS:
-        if name in details:
-            details[name] = (details[name] or "").strip()
+    _clean_details(details)
 
     screen = None
     if cssrs_answers is not None:
@@ -142,6 +123,37 @@ def intake_record(
         WeightMeasurement.objects.create(
             patient=patient, measured_on=clinic_date(assessed_at), weight_kg=weight, recorded_by=actor
         )
+    _update_patient_after_intake(actor, patient, height=height)
+    return intake
+
+
+def _checked_vitals(**values: int | None) -> dict[str, int | None]:
+    """Baseline vitals within their plausible ranges; blood pressure as a pair, systolic above diastolic."""
+    vitals = {
+        name: check_number(value, field=name, label=label, low=low, high=high, unit=unit)
+        for name, value in values.items()
+        for label, low, high, unit in [VITAL_RANGES[name]]
+    }
+    if (vitals["bp_systolic"] is None) != (vitals["bp_diastolic"] is None):
+        missing = "bp_diastolic" if vitals["bp_diastolic"] is None else "bp_systolic"
+        raise ValidationFailed("Record blood pressure as both systolic and diastolic.", field=missing)
+    if vitals["bp_systolic"] is not None and vitals["bp_systolic"] <= vitals["bp_diastolic"]:
+        raise ValidationFailed("Systolic BP must be higher than diastolic BP.", field="bp_systolic")
+    return vitals
+
+
+def _clean_details(details: dict[str, Any]) -> None:
+    """Yes/no history answers must be booleans; free-text answers are stripped (in place)."""
+    for name in BOOL_FIELDS:
+        if name in details and not isinstance(details[name], bool):
+            raise ValidationFailed(f"{name} must be true or false.", field=name)
+    for name in TEXT_FIELDS:
+        if name in details:
+            details[name] = (details[name] or "").strip()
+
+
+def _update_patient_after_intake(actor: User, patient: Patient, *, height: Decimal | None) -> None:
+    """A measured height updates the record; a referred patient moves to screening."""
     locked = Patient.objects.select_for_update().get(pk=patient.pk)
     if height is not None and locked.height_cm != height:
         locked.height_cm = height
@@ -149,7 +161,6 @@ def intake_record(
         audit_record(actor=actor, action="patient.updated", target=locked, patient=locked, changed_fields=["height_cm"])
     if locked.status == Status.REFERRED:
         _move_status(actor=actor, patient=locked, to_status=Status.SCREENING, reason="Intake recorded")
-    return intake
 
 
 @transaction.atomic
