@@ -14,10 +14,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def worker_env(**extra: str) -> dict[str, str]:
-    """The environment of a worker on the test database (the test database's name, not the configured one)."""
+    """The environment of a worker on this test process's databases.
+
+    The test database's name (``test_kap_ci``, or ``test_kap_ci_gw1`` under pytest-xdist), not the
+    configured one, and this process's Redis database (settings/test.py gives each xdist worker its own),
+    not the REDIS_URL the run was started with. ``extra`` overrides either (a test's own Redis server).
+    """
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{connection.settings_dict['NAME']}"
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "kap_clinic.settings.local", "DATABASE_URL": url, **extra}
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kap_clinic.settings.local",
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        **extra,
+    }
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
