@@ -78,6 +78,32 @@ def personas(db) -> Personas:
     )
 
 
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture
+def _reference_data_back_after_flush(request, django_db_blocker):  # noqa: ANN001, ANN202
+    """A transactional test (threads, live server, real worker) ends with a flush that empties every table,
+    the data migrations' rows (consent kinds, session types) included. Set up before pytest-django's database
+    helper, this is torn down after its flush and puts those rows back, so whichever test a parallel process
+    runs next finds them, whatever the order."""
+    yield
+    if _is_transactional(request):
+        from tests.consent.reference_data import restore_reference_data
+
+        with django_db_blocker.unblock():
+            restore_reference_data()
+
+
+@pytest.fixture
+def _django_db_helper(_reference_data_back_after_flush, _django_db_helper):  # noqa: ANN001, ANN202
+    return _django_db_helper
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

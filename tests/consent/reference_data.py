@@ -14,17 +14,28 @@ import importlib
 import pytest
 from django.db import connections
 
+DATA_MIGRATIONS = (
+    ("consent.migrations.0002_consent_kinds", "forward"),
+    ("sessions_app.migrations.0002_default_session_types", "create_session_types"),
+)
+
+
+def restore_reference_data() -> None:
+    """The serialized snapshot of the test database when there is one, and the data migrations' rows in any
+    case (both are idempotent: rows are saved by primary key, the migrations update or create)."""
+    from django.apps import apps
+
+    connection = connections["default"]
+    snapshot = getattr(connection, "_test_serialized_contents", None)
+    if snapshot:
+        connection.creation.deserialize_db_from_string(snapshot)
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+    connection.close()
+
 
 @pytest.fixture
 def restore_reference_data_after_flush(django_db_blocker):  # noqa: ANN001, ANN201
-    connection = connections["default"]
-    snapshot = getattr(connection, "_test_serialized_contents", None)
     yield
     with django_db_blocker.unblock():
-        if snapshot:
-            connection.creation.deserialize_db_from_string(snapshot)
-        else:  # no test asked for serialization in this run: at least our own reference data
-            from django.apps import apps
-
-            importlib.import_module("consent.migrations.0002_consent_kinds").forward(apps, None)
-        connection.close()
+        restore_reference_data()

@@ -28,8 +28,11 @@ if not os.path.exists(CHROMIUM):
 
 
 def pytest_collection_modifyitems(items):  # noqa: ANN001
+    """Mark the browser tests (this hook sees every collected item, so pick ours by path)."""
+    here = os.path.dirname(__file__)
     for item in items:
-        item.add_marker(pytest.mark.e2e)
+        if str(item.path).startswith(here + os.sep):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
