@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from kap_clinic.accounts.permissions import user_is_active
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from patients.models import Patient
@@ -251,7 +252,7 @@ def requests_for_patient(*, patient: Patient) -> QuerySet[SigningRequest]:
 
 
 def _deny(user: Any, target_type: str, public_id: Any) -> None:
-    if user is not None and user.is_authenticated and user.is_active:
+    if user_is_active(user):
         audit_record(
             actor=user,
             action="consent.access_denied",

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from kap_clinic.accounts.permissions import STAFF, user_has_role
 from patients.models import Patient
 from patients.selectors import patient_list_visible_to
 from patients.timeline import TimelineEntry
@@ -26,7 +27,7 @@ def _version(document: Any) -> str:
 
 
 def consent_entries(patient: Patient, user: Any, limit: int) -> Iterable[TimelineEntry]:
-    if not (user and user.is_authenticated and user.is_staff_member):
+    if not user_has_role(user, STAFF):
         return
     visible = patient_list_visible_to(user).filter(pk=patient.pk).values("pk")
     requests = (

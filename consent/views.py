@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, role_required
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, role_required, user_has_role
 from kap_clinic.common.errors import ApplicationError
 from kap_clinic.common.forms import apply_error
 from kap_clinic.common.middleware import client_ip
@@ -172,7 +172,7 @@ def _record_context(request: HttpRequest, record, **extra) -> dict:  # noqa: ANN
         "revoked_at": manifestation.format_clinic_time(revocation.revoked_at) if revocation else "",
         "is_active": selectors.records_active_at(type(record).objects.filter(pk=record.pk), timezone.now()).exists(),
         "pdfs": list(record.pdfs.all()),
-        "can_countersign": user.is_clinician and countersignature is None and revocation is None,
+        "can_countersign": user_has_role(user, CLINICIAN) and countersignature is None and revocation is None,
         "can_revoke": revocation is None,
         "revoke_form": extra.pop("revoke_form", None) or RevokeForm(),
         **extra,

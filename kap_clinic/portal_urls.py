@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from kap_clinic.common import views
+from patients.views import home as home_views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.portal_home, name="home"),
+    path("", home_views.portal_home, name="home"),
     # Each app owns its portal pages; they join the `portal` namespace.
     path("", include("consent.portal_urls")),
     path("", include("sessions_app.portal_urls")),

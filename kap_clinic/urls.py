@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kap_clinic.common import health, views
+from kap_clinic.common import health
+from patients.views import home as home_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", home_views.home, name="home"),
+    path("dashboard/", home_views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("kap_clinic.accounts.urls")),
     path("audit/", include("kap_clinic.audit.urls")),

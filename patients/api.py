@@ -72,7 +72,7 @@ class PatientListApi(APIView):
         audit_record(actor=request.user, action="patient.listed", target_type="patients.patient", changed_fields=[])
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        context = {"clinical": request.user.is_clinician}
+        context = {"clinical": not selectors.clinical_content_refused(request.user)}
         return paginator.get_paginated_response(s.PatientListOutputSerializer(page, many=True, context=context).data)
 
     @extend_schema(request=s.PatientInputSerializer, responses={201: s.PatientDetailOutputSerializer})
@@ -80,7 +80,7 @@ class PatientListApi(APIView):
         data = s.PatientInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         patient = services.patient_create(actor=request.user, **data.validated_data)
-        context = {"clinical": request.user.is_clinician}
+        context = {"clinical": not selectors.clinical_content_refused(request.user)}
         return Response(s.PatientDetailOutputSerializer(patient, context=context).data, status=status.HTTP_201_CREATED)
 
 
@@ -92,7 +92,7 @@ class PatientDetailApi(APIView):
     @extend_schema(responses=s.PatientDetailOutputSerializer)
     def get(self, request, public_id):
         patient = selectors.patient_open_chart(user=request.user, public_id=public_id)
-        context = {"clinical": request.user.is_clinician}
+        context = {"clinical": not selectors.clinical_content_refused(request.user)}
         return Response(s.PatientDetailOutputSerializer(patient, context=context).data)
 
     @extend_schema(request=s.PatientInputSerializer(partial=True), responses=s.PatientDetailOutputSerializer)
@@ -101,7 +101,7 @@ class PatientDetailApi(APIView):
         data = s.PatientInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         patient = services.patient_update(actor=request.user, patient=patient, **data.validated_data)
-        context = {"clinical": request.user.is_clinician}
+        context = {"clinical": not selectors.clinical_content_refused(request.user)}
         return Response(s.PatientDetailOutputSerializer(patient, context=context).data)
 
 

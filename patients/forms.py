@@ -12,7 +12,7 @@ from kap_clinic.accounts.models import User
 from . import contraindications
 from .instruments import Instrument
 from .models import Condition, EligibilityDecision, InteractionClass, Patient
-from .selectors import PATIENT_SORTS
+from .selectors import PATIENT_SORTS, clinicians_for_filter
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 SELECT = {"class": "form-select"}
@@ -123,7 +123,7 @@ class StatusChangeForm(forms.Form):
 
 class CareTeamForm(forms.Form):
     clinician = forms.ModelChoiceField(
-        queryset=User.objects.filter(role=User.Role.CLINICIAN, is_active=True).order_by("full_name"),
+        queryset=clinicians_for_filter(),
         to_field_name="public_id",
     )
     is_lead = forms.BooleanField(required=False, label="Care-team lead")

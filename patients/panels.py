@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kap_clinic.accounts.permissions import CLINICIAN, user_has_role
+
 from . import selectors
 from .models import Patient
 
@@ -28,7 +30,7 @@ def chart_safety_flags(
 
 def dashboard_safety_alerts(request: HttpRequest, **page: Any) -> dict | None:
     """Dashboard: open safety alerts on the clinician's care-team patients, newest first."""
-    if not request.user.is_clinician:
+    if not user_has_role(request.user, CLINICIAN):
         return None
     flags = list(selectors.safety_flags_open_for_user(request.user)[: DASHBOARD_ALERT_LIMIT + 1])
     return {"alerts": flags[:DASHBOARD_ALERT_LIMIT], "more_alerts": len(flags) > DASHBOARD_ALERT_LIMIT}

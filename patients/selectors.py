@@ -4,6 +4,11 @@ Access rules (PRODUCT.md, roles):
 - a clinician sees the patients whose care team they are on; anyone else is a 404;
 - a practice admin sees every patient's demographics and schedule, but clinical content is a 403;
 - a patient sees only their own record, read-only, through the portal.
+
+Each object-level rule is one function here, called by every service, selector, view and API view
+that needs it (role-only rules live in ``kap_clinic.accounts.permissions``):
+- the care team: ``care_team_memberships_of`` (the one query) and ``user_is_on_care_team``;
+- admins see no clinical content: ``clinical_content_refused``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import CLINICIAN, is_active_clinician_of, user_has_role, user_is_active
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
@@ -41,31 +47,43 @@ from .models import (
 )
 
 
-def _active(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+def care_team_memberships_of(user: Any) -> QuerySet[CareTeamMembership]:
+    """The care-team rule, as a query: the active memberships of an active clinician (none for anyone else).
+
+    The only place the care-team query is written; filter it by patient (or ``OuterRef``) to ask
+    about one patient or to scope a list.
+    """
+    if not is_active_clinician_of(user):
+        return CareTeamMembership.objects.none()
+    return CareTeamMembership.objects.filter(clinician=user, active=True)
+
+
+def user_is_on_care_team(*, user: Any, patient: Patient) -> bool:
+    """Whether ``user`` is an active clinician on ``patient``'s active care team."""
+    return care_team_memberships_of(user).filter(patient=patient).exists()
+
+
+def clinical_content_refused(user: Any) -> bool:
+    """The "practice admins see no clinical content" rule (PRODUCT.md roles).
+
+    Clinical content is assessment answers, intake, notes: anything beyond demographics and
+    schedule. Callers turn a True into their 403 (or simply leave the content out).
+    """
+    return bool(getattr(user, "is_practice_admin", False))
 
 
 def patient_list_visible_to(user: Any) -> QuerySet[Patient]:
     """Patients the user has a relationship to (see the module docstring)."""
     qs = Patient.objects.all()
-    if not _active(user):
+    if not user_is_active(user):
         return qs.none()
     if user.is_practice_admin:
         return qs
     if user.is_clinician:
-        on_team = CareTeamMembership.objects.filter(patient=OuterRef("pk"), clinician=user, active=True)
-        return qs.filter(Exists(on_team))
+        return qs.filter(Exists(care_team_memberships_of(user).filter(patient=OuterRef("pk"))))
     if user.is_patient:
         return qs.filter(user=user)
     return qs.none()
-
-
-def user_is_on_care_team(*, user: Any, patient: Patient) -> bool:
-    return (
-        _active(user)
-        and user.is_clinician
-        and CareTeamMembership.objects.filter(patient=patient, clinician=user, active=True).exists()
-    )
 
 
 def patient_get_for(*, user: Any, public_id: uuid.UUID | str, write: bool = False, clinical: bool = False) -> Patient:
@@ -79,7 +97,7 @@ def patient_get_for(*, user: Any, public_id: uuid.UUID | str, write: bool = Fals
     try:
         patient = patient_list_visible_to(user).get(public_id=public_id)
     except (Patient.DoesNotExist, ValueError, TypeError, ValidationError):
-        if _active(user):
+        if user_is_active(user):
             audit_record(
                 actor=user,
                 action="patient.access_denied",
@@ -88,7 +106,7 @@ def patient_get_for(*, user: Any, public_id: uuid.UUID | str, write: bool = Fals
                 outcome=AuditEvent.Outcome.DENIED,
             )
         raise Http404("No patient matches the given query.") from None
-    if clinical and user.is_practice_admin:
+    if clinical and clinical_content_refused(user):
         raise PermissionDenied("Practice admins do not see clinical content.")
     if write and user.is_patient:
         raise PermissionDenied("Patients cannot change their record here.")
@@ -171,7 +189,7 @@ def patient_search(
             )
         qs = qs.filter(status=status)
     if condition:
-        if user.is_practice_admin:
+        if clinical_content_refused(user):
             raise PermissionDeniedError(
                 "Practice admins cannot filter patients by clinical condition.", field="condition"
             )
@@ -195,14 +213,14 @@ def patient_search(
     qs = qs.order_by(*PATIENT_SORTS[sort])
     leads = CareTeamMembership.objects.filter(active=True, is_lead=True).select_related("clinician")
     qs = qs.prefetch_related(Prefetch("care_team", queryset=leads, to_attr="lead_memberships"))
-    if _active(user) and user.is_clinician:
+    if user_has_role(user, CLINICIAN):
         open_flags = SafetyFlag.objects.filter(patient=OuterRef("pk"), acknowledged_at__isnull=True)
         qs = qs.annotate(has_open_safety_flag=Exists(open_flags)).prefetch_related("conditions")
     return qs
 
 
 def clinicians_for_filter() -> QuerySet[User]:
-    """Active clinicians, for the patient list's clinician filter."""
+    """Active clinicians: the patient list's clinician filter and the care-team form's choices."""
     return User.objects.filter(role=User.Role.CLINICIAN, is_active=True).order_by("full_name")
 
 
@@ -262,9 +280,9 @@ def safety_flag_get(*, patient: Patient, public_id: uuid.UUID | str) -> SafetyFl
 
 def safety_flags_open_for_user(user: Any) -> QuerySet[SafetyFlag]:
     """Open alerts on the patients of the clinician's care teams (the dashboard panel). Nobody else sees them."""
-    if not (_active(user) and user.is_clinician):
+    if not user_has_role(user, CLINICIAN):
         return SafetyFlag.objects.none()
-    on_team = CareTeamMembership.objects.filter(patient=OuterRef("patient_id"), clinician=user, active=True)
+    on_team = care_team_memberships_of(user).filter(patient=OuterRef("patient_id"))
     return (
         SafetyFlag.objects.filter(Exists(on_team), acknowledged_at__isnull=True)
         .select_related("patient", "assessment")

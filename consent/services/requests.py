@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import user_is_active
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, ValidationFailed
 from patients.models import Patient
@@ -118,7 +119,7 @@ def portal_invitation_accept(*, token: str, password: str, password2: str) -> Us
     invitation = (
         PortalInvitation.objects.select_for_update(of=("self",)).select_related("user", "patient").get(pk=invitation.pk)
     )
-    if not invitation.is_usable() or invitation.user.has_usable_password() or not invitation.user.is_active:
+    if not invitation.is_usable() or invitation.user.has_usable_password() or not user_is_active(invitation.user):
         raise Conflict("This link has already been used or has expired.", field="token")
     _set_first_password(user=invitation.user, password=password, password2=password2)
     invitation.used_at = timezone.now()
@@ -143,7 +144,7 @@ def signing_link_set_password(*, token: str, password: str, password2: str) -> U
     if request is None or request.status != SigningRequest.Status.PENDING:
         raise Conflict("This link has already been used or has expired.", field="token")
     user = request.patient.user
-    if user is None or user.has_usable_password() or not user.is_active:
+    if user is None or user.has_usable_password() or not user_is_active(user):
         raise Conflict("This account already has a password; please log in.", field="token")
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.has_usable_password():

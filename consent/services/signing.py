@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import PATIENT, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 
@@ -24,7 +25,7 @@ from ..models import (
     SigningRequest,
 )
 from ..signature import decode_signature
-from ._common import is_active_user, require_care_team_clinician, require_staff_for
+from ._common import require_care_team_clinician, require_staff_for
 
 WITNESS_MEANING = "Witnessed the patient's consent as a member of the care team"
 
@@ -148,7 +149,7 @@ def _lock_request(request: SigningRequest) -> SigningRequest:
 
 def _require_own_request(user: User, request: SigningRequest) -> None:
     patient = request.patient
-    if not (is_active_user(user) and user.is_patient and patient.user_id == user.pk):
+    if not (user_has_role(user, PATIENT) and patient.user_id == user.pk):
         raise PermissionDeniedError("Only the patient this document was sent to can sign it, in their own portal.")
 
 
@@ -266,7 +267,7 @@ def consent_revoke(*, actor: Any, record: ConsentRecord, reason: str = "") -> Co
     record = ConsentRecord.objects.select_for_update(of=("self",)).select_related("patient", "kind").get(pk=record.pk)
     patient = record.patient
     reason = (reason or "").strip()
-    if is_active_user(actor) and actor.is_patient:
+    if user_has_role(actor, PATIENT):
         if patient.user_id != actor.pk:
             raise PermissionDeniedError("You can only revoke your own consents.")
         channel = ConsentRevocation.Channel.PORTAL

@@ -17,12 +17,13 @@ from kap_clinic.common.errors import Conflict, PermissionDeniedError, Validation
 
 from . import totp
 from .models import TotpDevice, User
+from .permissions import ADMIN, user_has_role
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor.is_authenticated and actor.is_active and actor.is_practice_admin):
+    if not user_has_role(actor, ADMIN):
         raise PermissionDeniedError("Only a practice admin may manage staff accounts.")
 
 

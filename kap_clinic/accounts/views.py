@@ -31,7 +31,7 @@ from .forms import (
     TotpEnrolForm,
 )
 from .models import TotpDevice, User
-from .permissions import ADMIN, STAFF, role_required
+from .permissions import ADMIN, PATIENT, STAFF, role_required, user_has_role
 
 # Session key of a sign-in that passed the password step but still owes its second factor.
 # While it is set the visitor is anonymous: no page, no data, no API.
@@ -210,8 +210,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, "Your password has been changed.")
-            return redirect("portal:home" if request.user.is_patient else "dashboard")
-    layout = "layouts/portal.html" if request.user.is_patient else "layouts/staff.html"
+            return redirect("portal:home" if user_has_role(request.user, PATIENT) else "dashboard")
+    layout = "layouts/portal.html" if user_has_role(request.user, PATIENT) else "layouts/staff.html"
     return render(request, "accounts/password_change.html", {"form": form, "layout": layout})
 
 

@@ -6,12 +6,14 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kap_clinic.accounts.permissions import ADMIN, user_has_role
+
 from .models import AuditEvent
 from .tasks import ALTERED, VERIFIED
 
 
 def dashboard_audit_check(request: HttpRequest, **_: Any) -> dict | None:
-    if not request.user.is_practice_admin:
+    if not user_has_role(request.user, ADMIN):
         return None
     last = AuditEvent.objects.filter(action__in=(VERIFIED, ALTERED)).order_by("-id").first()
     if last is None or last.action != ALTERED:

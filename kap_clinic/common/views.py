@@ -1,46 +1,15 @@
-"""Site-wide pages: the role-aware landing redirect, the staff dashboard, the portal home, errors."""
+"""Site-wide error pages (400, 403, 404, 500): HTML for pages, the uniform JSON body for the API.
+
+The landing redirect, the staff dashboard and the portal home live in ``patients.views.home``:
+``kap_clinic.common`` imports no domain app.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import render
 
-from kap_clinic.accounts.permissions import PATIENT, STAFF, role_required
 from kap_clinic.common.api import error_body
-from kap_clinic.common.panels import render_slot
-from patients import selectors as patient_selectors
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_patient:
-        return redirect("portal:home")
-    return redirect("dashboard")
-
-
-@role_required(STAFF)
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The staff landing page. Later issues add their panels (today's sessions, alerts, unsigned notes)."""
-    patients = patient_selectors.patient_list_visible_to(request.user)
-    context = {
-        "patient_count": patients.count(),
-        "my_patients": patients.order_by("legal_last_name")[:10] if request.user.is_clinician else None,
-    }
-    context["panels"] = render_slot("dashboard", request, **context)
-    return render(request, "dashboard/dashboard.html", context)
-
-
-@role_required(PATIENT)
-@require_GET
-def portal_home(request: HttpRequest) -> HttpResponse:
-    patient = patient_selectors.patient_list_visible_to(request.user).first()
-    panels = render_slot("portal_home", request, patient=patient) if patient else []
-    return render(request, "portal/home.html", {"patient": patient, "panels": panels})
-
 
 # Errors raised outside a DRF view (an /api/ URL that matches no route, a crash in middleware)
 # still answer API clients with the uniform JSON error body instead of an HTML page.

@@ -9,6 +9,7 @@ from typing import Any
 import phonenumbers
 from django.utils import timezone
 
+from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, STAFF, is_active_clinician_of, user_has_role
 from kap_clinic.common.clock import clinic_date
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 
@@ -19,12 +20,8 @@ from ..selectors import user_is_on_care_team
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
-def is_active_user(actor: Any) -> bool:
-    return bool(actor and actor.is_authenticated and actor.is_active)
-
-
 def require_staff(actor: Any) -> None:
-    if not (is_active_user(actor) and actor.is_staff_member):
+    if not user_has_role(actor, STAFF):
         raise PermissionDeniedError("Only clinic staff may change patient records.")
 
 
@@ -35,7 +32,7 @@ def require_care_team(actor: Any, patient: Patient, what: str) -> None:
 
 
 def require_prescriber_on_team(actor: Any, patient: Patient, what: str) -> None:
-    if not (is_active_user(actor) and actor.is_prescriber):
+    if not is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE):
         raise PermissionDeniedError(f"Only a prescriber may {what}.")
     require_care_team(actor, patient, what)
 

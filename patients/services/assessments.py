@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import PATIENT, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, PermissionDeniedError
 
 from .. import instruments
 from ..models import Assessment, Patient, SafetyFlag
 from ..selectors import user_is_on_care_team
-from ._common import check_moment, is_active_user, require_care_team, require_text
+from ._common import check_moment, require_care_team, require_text
 
 
 def _flag_detail(instrument: instruments.Instrument, kind: str, answers: list[Any], severity: str) -> str:
@@ -40,7 +41,7 @@ def assessment_record(
     high) result raises an open SafetyFlag for the care team; the result and each flag are audited.
     Raises ValidationFailed naming the bad item (``answers[i]``), PermissionDeniedError.
     """
-    is_self = is_active_user(actor) and actor.is_patient and patient.user_id == actor.pk
+    is_self = user_has_role(actor, PATIENT) and patient.user_id == actor.pk
     if not (is_self or user_is_on_care_team(user=actor, patient=patient)):
         raise PermissionDeniedError("Only the patient's care team (or the patient) may record a questionnaire.")
     definition = instruments.get_instrument(instrument)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, PATIENT, is_active_clinician_of, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.clock import clinic_date
 from kap_clinic.common.errors import Conflict, InvalidTransition, PermissionDeniedError, ValidationFailed
@@ -26,10 +27,9 @@ from ..models import (
     PatientStatusChange,
     WeightMeasurement,
 )
-from ..selectors import eligibility_is_current
+from ..selectors import care_team_memberships_of, eligibility_is_current
 from ._common import (
     check_number,
-    is_active_user,
     normalize_phone,
     require_care_team,
     require_staff,
@@ -187,7 +187,7 @@ def patient_create(
     Raises PermissionDeniedError, ValidationFailed (naming the field).
     """
     require_staff(actor)
-    if not actor.is_clinician and any(name in CLINICAL_FIELDS for name in fields):
+    if not user_has_role(actor, CLINICIAN) and any(name in CLINICAL_FIELDS for name in fields):
         raise PermissionDeniedError(
             "Only clinicians record clinical details.", field=next(n for n in fields if n in CLINICAL_FIELDS)
         )
@@ -208,7 +208,7 @@ def patient_create(
     patient.save()
     _save_conditions(patient, conditions, condition_other)
     audit_record(actor=actor, action="patient.created", target=patient, patient=patient, changed_fields=list(cleaned))
-    if actor.is_clinician:
+    if user_has_role(actor, CLINICIAN):
         CareTeamMembership.objects.create(patient=patient, clinician=actor, is_lead=True)
     return patient
 
@@ -250,7 +250,7 @@ def patient_reminder_channels_set(*, actor: User, patient: Patient, email: bool,
     they fall due, and the sessions app plans a newly chosen channel for upcoming sessions. Audited
     with the fields that changed.
     """
-    if not (is_active_user(actor) and actor.is_patient and patient.user_id == actor.pk):
+    if not (user_has_role(actor, PATIENT) and patient.user_id == actor.pk):
         raise PermissionDeniedError("Only the patient can change their own reminder choices here.")
     for name, value in (("reminder_email_opt_in", email), ("reminder_sms_opt_in", sms)):
         if not isinstance(value, bool):
@@ -344,11 +344,11 @@ def care_team_assign(*, actor: User, patient: Patient, clinician: User, is_lead:
 
     Making someone lead moves the lead role from the previous lead.
     """
-    if not (is_active_user(actor) and actor.is_practice_admin):
+    if not user_has_role(actor, ADMIN):
         raise PermissionDeniedError("Only a practice admin assigns care teams.")
-    if not (clinician.is_clinician and clinician.is_active):
+    if not is_active_clinician_of(clinician):
         raise ValidationFailed("Only active clinicians can join a care team.", field="clinician")
-    membership = CareTeamMembership.objects.filter(patient=patient, clinician=clinician, active=True).first()
+    membership = care_team_memberships_of(clinician).filter(patient=patient).first()
     if membership and membership.is_lead == is_lead:
         return membership
     if is_lead:
@@ -369,7 +369,7 @@ def care_team_assign(*, actor: User, patient: Patient, clinician: User, is_lead:
 @transaction.atomic
 def care_team_remove(*, actor: User, membership: CareTeamMembership) -> None:
     """End a care-team membership. The row stays, inactive, as history."""
-    if not (is_active_user(actor) and actor.is_practice_admin):
+    if not user_has_role(actor, ADMIN):
         raise PermissionDeniedError("Only a practice admin assigns care teams.")
     if not membership.active:
         return

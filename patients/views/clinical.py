@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kap_clinic.accounts.permissions import STAFF, role_required
+from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, STAFF, is_active_clinician_of, role_required
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
 
@@ -183,7 +183,7 @@ def intake_detail(request: HttpRequest, public_id: str, intake_id: str) -> HttpR
 def eligibility_decide(request: HttpRequest, public_id: str) -> HttpResponse:
     """A prescriber's eligibility decision on the latest intake (others: 403; the outsider: 404)."""
     patient = clinical_patient(request, public_id)
-    if not request.user.is_prescriber:
+    if not is_active_clinician_of(request.user, PRESCRIBER_DISCIPLINE):
         raise PermissionDenied("Only a prescriber decides eligibility.")
     intake = selectors.latest_intake(patient)
     form = EligibilityForm(request.POST or None)

@@ -12,7 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from kap_clinic.accounts.permissions import STAFF, role_required
+from kap_clinic.accounts.permissions import (
+    ADMIN,
+    CLINICIAN,
+    PRESCRIBER_DISCIPLINE,
+    STAFF,
+    is_active_clinician_of,
+    role_required,
+    user_has_role,
+)
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError
 from kap_clinic.common.panels import render_slot
@@ -44,7 +52,7 @@ def _sort_links(params: dict[str, str], current: str) -> dict[str, dict[str, str
 @vary_on_headers("HX-Request")
 def patient_list(request: HttpRequest) -> HttpResponse:
     """Search, filter, sort and page through the patients the user may see (htmx refreshes the table)."""
-    clinical = request.user.is_clinician
+    clinical = not selectors.clinical_content_refused(request.user)
     form = PatientFilterForm(request.GET or None, clinicians=list(selectors.clinicians_for_filter()), clinical=clinical)
     params = {name: "" for name in ("q", "status", "condition", "clinician", "sort")}
     if form.is_bound and form.is_valid():
@@ -75,7 +83,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @role_required(STAFF)
 @require_http_methods(["GET", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
-    clinical = request.user.is_clinician
+    clinical = user_has_role(request.user, CLINICIAN)
     form = PatientForm(request.POST or None, clinical=clinical)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,14 +148,14 @@ def _clinical_context(request: HttpRequest, patient) -> dict:
 def patient_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """The chart: header (status, eligibility, consent, allergies, safety alerts), outcomes, results, timeline."""
     patient = selectors.patient_open_chart(user=request.user, public_id=public_id)
-    can_see_clinical = not request.user.is_practice_admin
+    can_see_clinical = not selectors.clinical_content_refused(request.user)
     context = {
         "patient": patient,
         "care_team": selectors.care_team_for(patient),
         "conditions": list(patient.conditions.all()),
         "can_see_clinical": can_see_clinical,
-        "is_prescriber": request.user.is_prescriber,
-        "is_admin": request.user.is_practice_admin,
+        "is_prescriber": is_active_clinician_of(request.user, PRESCRIBER_DISCIPLINE),
+        "is_admin": user_has_role(request.user, ADMIN),
     }
     if can_see_clinical:
         context.update(_clinical_context(request, patient))
@@ -182,7 +190,7 @@ def patient_status_change(request: HttpRequest, public_id: str) -> HttpResponse:
 def care_team(request: HttpRequest, public_id: str) -> HttpResponse:
     """Admins assign clinicians to the patient's care team (the outsider still gets a 404 first)."""
     patient = selectors.patient_get_for(user=request.user, public_id=public_id, write=True)
-    if not request.user.is_practice_admin:
+    if not user_has_role(request.user, ADMIN):
         raise PermissionDenied("Only a practice admin assigns care teams.")
     form = CareTeamForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -207,7 +215,7 @@ def care_team(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def care_team_remove(request: HttpRequest, public_id: str, membership_id: str) -> HttpResponse:
     patient = selectors.patient_get_for(user=request.user, public_id=public_id, write=True)
-    if not request.user.is_practice_admin:
+    if not user_has_role(request.user, ADMIN):
         raise PermissionDenied("Only a practice admin assigns care teams.")
     membership = get_object_or_404(patient.care_team.select_related("clinician"), public_id=membership_id)
     services.care_team_remove(actor=request.user, membership=membership)

@@ -7,8 +7,16 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kap_clinic.accounts.permissions import (
+    NURSE_DISCIPLINE,
+    PRESCRIBER_DISCIPLINE,
+    THERAPIST_DISCIPLINE,
+    is_active_clinician_of,
+)
+from kap_clinic.accounts.permissions import user_is_active as is_active_user
 from kap_clinic.common.errors import ApplicationError, Conflict, PermissionDeniedError, ValidationFailed
-from patients.models import CareTeamMembership, Patient
+from patients.models import Patient
+from patients.selectors import user_is_on_care_team
 
 
 class GateRefused(Conflict):
@@ -33,16 +41,12 @@ class RecordSigned(Conflict):
     code = "record_signed"
 
 
-def is_active_user(user: Any) -> bool:
-    return bool(user and getattr(user, "is_authenticated", False) and user.is_active)
+# Who may act: the clinical code calls these names; each delegates to the one function of its rule
+# (``is_active_user`` is ``kap_clinic.accounts.permissions.user_is_active``).
 
 
 def on_care_team(user: Any, patient: Patient) -> bool:
-    return (
-        is_active_user(user)
-        and user.is_clinician
-        and CareTeamMembership.objects.filter(patient=patient, clinician=user, active=True).exists()
-    )
+    return user_is_on_care_team(user=user, patient=patient)
 
 
 def require_clinician_on_team(actor: Any, patient: Patient, what: str) -> None:
@@ -52,17 +56,17 @@ def require_clinician_on_team(actor: Any, patient: Patient, what: str) -> None:
 
 def require_medical_on_team(actor: Any, patient: Patient, what: str) -> None:
     """Prescribers and nurses: vitals, doses, monitoring, discharge (PRODUCT.md roles)."""
-    if not (on_care_team(actor, patient) and (actor.is_prescriber or actor.is_nurse)):
+    if not (on_care_team(actor, patient) and is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE)):
         raise PermissionDeniedError(f"Only a prescriber or nurse on the patient's care team may {what}.")
 
 
 def require_prescriber_on_team(actor: Any, patient: Patient, what: str) -> None:
-    if not (on_care_team(actor, patient) and actor.is_prescriber):
+    if not (on_care_team(actor, patient) and is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE)):
         raise PermissionDeniedError(f"Only a prescriber on the patient's care team may {what}.")
 
 
 def require_therapist_on_team(actor: Any, patient: Patient, what: str) -> None:
-    if not (on_care_team(actor, patient) and actor.is_therapist):
+    if not (on_care_team(actor, patient) and is_active_clinician_of(actor, THERAPIST_DISCIPLINE)):
         raise PermissionDeniedError(f"Only a therapist on the patient's care team may {what}.")
 
 
@@ -144,4 +148,5 @@ __all__ = [
     "GateRefused",
     "InputRefused",
     "RecordSigned",
+    "is_active_user",
 ]

@@ -35,7 +35,7 @@ from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, InvalidTransition, PermissionDeniedError, ValidationFailed
 from kap_clinic.common.pdf import PdfRenderError
 from patients.models import Patient
-from patients.selectors import patient_list_visible_to, user_is_on_care_team
+from patients.selectors import clinical_content_refused, patient_list_visible_to, user_is_on_care_team
 from sessions_app.clinical.models.dosing import DosingRecord, Medication
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
 from sessions_app.reminders.services import PUBLISH_ONCE
@@ -100,9 +100,9 @@ def report_get_for(*, user: Any, public_id: uuid.UUID | str) -> GeneratedReport:
 
 
 def _require_clinician_on_team(actor: Any, patient: Patient) -> None:
-    if actor.is_practice_admin:
+    if clinical_content_refused(actor):
         raise PermissionDeniedError("Practice admins do not see clinical reports.")
-    if not actor.is_clinician or not user_is_on_care_team(user=actor, patient=patient):
+    if not user_is_on_care_team(user=actor, patient=patient):
         raise PermissionDeniedError("You are not on this patient's care team.")
 
 
