@@ -31,12 +31,30 @@ from kap_clinic.common.errors import ValidationFailed
 from patients.selectors import patient_get_for
 from sessions_app.clinical import selectors as selectors_clinical
 from sessions_app.clinical import thresholds as clinical_settings
+from sessions_app.clinical.gates import Check
 from sessions_app.clinical.models.dosing import ClinicalSettingChange, DosingRecord
 from sessions_app.clinical.models.followup import FollowUpCheck
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
 from sessions_app.clinical.selectors import DosingPage
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes as note_services
+from sessions_app.clinical.services.administration import (
+    administration_end,
+    administration_record,
+    administration_void,
+    esketamine_device_give,
+)
+from sessions_app.clinical.services.discharge import discharge_record
+from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
+from sessions_app.clinical.services.monitoring import (
+    adverse_event_record,
+    bp_acknowledge,
+    bp_override,
+    observation_record,
+    vitals_alert_acknowledge,
+    vitals_record,
+    vitals_void,
+)
+from sessions_app.inventory import selectors as inventory_selectors
 from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryLot
 
@@ -227,7 +245,7 @@ class DosingRecordSerializer(serializers.Serializer):
     rems = serializers.DictField(allow_null=True)
 
 
-def _check(c: ds.Check) -> dict:
+def _check(c: Check) -> dict:
     return {"key": c.key, "code": c.code, "label": c.label, "state": c.state, "hard": c.hard, "detail": c.detail}
 
 
@@ -420,7 +438,7 @@ class SessionDosingApi(APIView):
     def post(self, request, public_id):
         session = selectors_clinical.clinical_session_get_for(user=request.user, public_id=public_id, kind="dosing")
         data = _valid(DosingOpenInput, request)
-        dosing = ds.dosing_open(actor=request.user, session=session, **data)
+        dosing = dosing_open(actor=request.user, session=session, **data)
         return Response(dosing_output(dosing), status=status.HTTP_201_CREATED)
 
 
@@ -461,7 +479,7 @@ class DosingCheckInApi(_DosingAction):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        ds.dosing_check_in(actor=request.user, dosing=dosing)
+        dosing_check_in(actor=request.user, dosing=dosing)
 
 
 class DosingConfirmApi(_DosingAction):
@@ -474,7 +492,7 @@ class DosingConfirmApi(_DosingAction):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        ds.dosing_confirm(actor=request.user, dosing=dosing, **data)
+        dosing_confirm(actor=request.user, dosing=dosing, **data)
 
 
 class DosingVitalsApi(_DosingAction):
@@ -494,7 +512,7 @@ class DosingVitalsApi(_DosingAction):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        ds.vitals_record(actor=request.user, dosing=dosing, **data)
+        vitals_record(actor=request.user, dosing=dosing, **data)
 
 
 class DosingBpDecisionApi(_DosingAction):
@@ -509,9 +527,9 @@ class DosingBpDecisionApi(_DosingAction):
 
     def act(self, request, dosing, data):
         if data["decision"] == "acknowledge":
-            ds.bp_acknowledge(actor=request.user, dosing=dosing)
+            bp_acknowledge(actor=request.user, dosing=dosing)
         else:
-            ds.bp_override(actor=request.user, dosing=dosing, reason=data["reason"])
+            bp_override(actor=request.user, dosing=dosing, reason=data["reason"])
 
 
 class DosingAdministrationApi(_DosingAction):
@@ -531,7 +549,7 @@ class DosingAdministrationApi(_DosingAction):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        ds.administration_record(
+        administration_record(
             actor=request.user,
             dosing=dosing,
             dose_mg=data["dose_mg"],
@@ -553,7 +571,7 @@ class DosingObservationApi(_DosingAction):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        ds.observation_record(actor=request.user, dosing=dosing, **data)
+        observation_record(actor=request.user, dosing=dosing, **data)
 
 
 class DosingAdverseEventApi(_DosingAction):
@@ -572,7 +590,7 @@ class DosingAdverseEventApi(_DosingAction):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        ds.adverse_event_record(actor=request.user, dosing=dosing, **data)
+        adverse_event_record(actor=request.user, dosing=dosing, **data)
 
 
 class DosingDischargeApi(_DosingAction):
@@ -598,7 +616,7 @@ class DosingDischargeApi(_DosingAction):
     def act(self, request, dosing, data):
         rems = {k: v for k, v in data.items() if k.startswith("rems_") and k != "rems_ready_minutes" and v is not None}
         aldrete = {k: v for k, v in data.items() if k.startswith("aldrete_")}
-        ds.discharge_record(
+        discharge_record(
             actor=request.user,
             dosing=dosing,
             escort_confirmed=data["escort_confirmed"],
@@ -620,7 +638,7 @@ class VitalsAcknowledgeApi(APIView):
     @extend_schema(request=AlertNoteInput, responses=VitalsSerializer)
     def post(self, request, public_id):
         reading = selectors_clinical.vitals_get_for(user=request.user, public_id=public_id)
-        reading = ds.vitals_alert_acknowledge(actor=request.user, reading=reading, **_valid(AlertNoteInput, request))
+        reading = vitals_alert_acknowledge(actor=request.user, reading=reading, **_valid(AlertNoteInput, request))
         return Response(VitalsSerializer(reading).data)
 
 
@@ -632,7 +650,7 @@ class VitalsVoidApi(APIView):
     @extend_schema(request=ClinicalReasonInput, responses=VitalsSerializer)
     def post(self, request, public_id):
         reading = selectors_clinical.vitals_get_for(user=request.user, public_id=public_id)
-        reading = ds.vitals_void(actor=request.user, reading=reading, **_valid(ClinicalReasonInput, request))
+        reading = vitals_void(actor=request.user, reading=reading, **_valid(ClinicalReasonInput, request))
         return Response(VitalsSerializer(reading).data)
 
 
@@ -650,11 +668,11 @@ class AdministrationActionApi(APIView):
     def post(self, request, public_id, action):
         dose = selectors_clinical.administration_get_for(user=request.user, public_id=public_id)
         if action == "device":
-            ds.esketamine_device_give(actor=request.user, administration=dose)
+            esketamine_device_give(actor=request.user, administration=dose)
         elif action == "end":
-            ds.administration_end(actor=request.user, administration=dose)
+            administration_end(actor=request.user, administration=dose)
         elif action == "void":
-            ds.administration_void(
+            administration_void(
                 actor=request.user, administration=dose, reason=_valid(ClinicalReasonInput, request)["reason"]
             )
         else:
@@ -1074,11 +1092,11 @@ class _KeeperApi(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        selectors_clinical.require_log_keeper(request.user)
+        inventory_selectors.require_log_keeper(request.user)
 
 
 def _lot_detail(lot: InventoryLot) -> dict:
-    lot.entries_list = list(selectors_clinical.lot_entries(lot))
+    lot.entries_list = list(inventory_selectors.lot_entries(lot))
     data = LotSerializer(lot).data
     data["entries"] = EntrySerializer(lot.entries_list, many=True).data
     return data
@@ -1089,7 +1107,7 @@ class LotListApi(_KeeperApi):
 
     @extend_schema(responses=LotSerializer(many=True))
     def get(self, request):
-        return Response(LotSerializer(selectors_clinical.lot_list(), many=True).data)
+        return Response(LotSerializer(inventory_selectors.lot_list(), many=True).data)
 
     @extend_schema(request=LotInput, responses={201: LotDetailSerializer})
     def post(self, request):
@@ -1102,7 +1120,7 @@ class LotDetailApi(_KeeperApi):
 
     @extend_schema(responses=LotDetailSerializer)
     def get(self, request, public_id):
-        return Response(_lot_detail(selectors_clinical.lot_get_for(user=request.user, public_id=public_id)))
+        return Response(_lot_detail(inventory_selectors.lot_get_for(user=request.user, public_id=public_id)))
 
 
 class LotActionApi(_KeeperApi):
@@ -1115,7 +1133,7 @@ class LotActionApi(_KeeperApi):
         parameters=[_path_choice("action", ["waste", "adjustments", "counts", "void"])],
     )
     def post(self, request, public_id, action):
-        lot = selectors_clinical.lot_get_for(user=request.user, public_id=public_id)
+        lot = inventory_selectors.lot_get_for(user=request.user, public_id=public_id)
         if action == "waste":
             data = _valid(WasteInput, request)
             inv.inventory_waste(
@@ -1149,7 +1167,7 @@ class EntryVoidApi(_KeeperApi):
 
     @extend_schema(request=ClinicalReasonInput, responses={201: EntrySerializer})
     def post(self, request, public_id):
-        entry = selectors_clinical.entry_get_for(user=request.user, public_id=public_id)
+        entry = inventory_selectors.entry_get_for(user=request.user, public_id=public_id)
         reversal = inv.inventory_entry_void(actor=request.user, entry=entry, **_valid(ClinicalReasonInput, request))
         return Response(EntrySerializer(reversal).data, status=status.HTTP_201_CREATED)
 
@@ -1159,7 +1177,7 @@ class ReconciliationApi(_KeeperApi):
 
     @extend_schema(responses=ReconciliationSerializer(many=True))
     def get(self, request):
-        return Response(ReconciliationSerializer(selectors_clinical.reconciliation_rows(), many=True).data)
+        return Response(ReconciliationSerializer(inventory_selectors.reconciliation_rows(), many=True).data)
 
 
 # --- clinical thresholds ---------------------------------------------------------------------------------

@@ -34,10 +34,27 @@ from sessions_app.clinical import thresholds as clinical_settings
 from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord, Medication, Observation, Route
 from sessions_app.clinical.models.followup import FollowUpCheck
 from sessions_app.clinical.models.notes import RISKS, Readiness
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes as note_services
+from sessions_app.clinical.services.administration import (
+    administration_end,
+    administration_record,
+    administration_void,
+    esketamine_device_give,
+)
+from sessions_app.clinical.services.discharge import ALDRETE_ITEMS, REMS_REQUIRED, discharge_record
+from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open, dosing_plan_update
+from sessions_app.clinical.services.monitoring import (
+    adverse_event_record,
+    bp_acknowledge,
+    bp_override,
+    observation_record,
+    vitals_alert_acknowledge,
+    vitals_record,
+    vitals_void,
+)
 from sessions_app.common.charts import VitalsPoint, vitals_chart_svg
 from sessions_app.common.inputs import on_care_team
+from sessions_app.inventory import selectors as inventory_selectors
 from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryLot, Product
 from sessions_app.scheduling.models import Session
@@ -116,8 +133,8 @@ def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord
             ae_codes=AdverseEvent.Code.choices,
             ae_severities=AdverseEvent.Severity.choices,
             ae_interventions=AdverseEvent.Intervention.choices,
-            aldrete_items=ds.ALDRETE_ITEMS,
-            rems_questions=ds.REMS_REQUIRED,
+            aldrete_items=ALDRETE_ITEMS,
+            rems_questions=REMS_REQUIRED,
             now_local=clock.to_local(page.state.at),
             vitals_chart=_vitals_chart(page),
         )
@@ -191,11 +208,11 @@ def _clinician(value: str, field: str) -> User | None:
 
 
 VITALS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
-DISCHARGE_FIELDS = tuple(n for n, _ in ds.ALDRETE_ITEMS) + tuple(n for n, _ in ds.REMS_REQUIRED)
+DISCHARGE_FIELDS = tuple(n for n, _ in ALDRETE_ITEMS) + tuple(n for n, _ in REMS_REQUIRED)
 
 
 def _administer(request: HttpRequest, dosing: DosingRecord, user: User) -> Any:
-    return ds.administration_record(
+    return administration_record(
         actor=user,
         dosing=dosing,
         dose_mg=request.POST.get("dose_mg"),
@@ -208,7 +225,7 @@ def _administer(request: HttpRequest, dosing: DosingRecord, user: User) -> Any:
 
 def _discharge(request: HttpRequest, dosing: DosingRecord, user: User) -> Any:
     answers = {n: request.POST[n] for n in DISCHARGE_FIELDS if request.POST.get(n, "") != ""}
-    return ds.discharge_record(
+    return discharge_record(
         actor=user,
         dosing=dosing,
         escort_confirmed=request.POST.get("escort_confirmed", ""),
@@ -223,32 +240,32 @@ def _discharge(request: HttpRequest, dosing: DosingRecord, user: User) -> Any:
 
 Handler = Callable[[HttpRequest, DosingRecord, User], Any]
 DOSING_ACTIONS: dict[str, Handler] = {
-    "check_in": lambda r, d, u: ds.dosing_check_in(actor=u, dosing=d),
-    "plan": lambda r, d, u: ds.dosing_plan_update(
+    "check_in": lambda r, d, u: dosing_check_in(actor=u, dosing=d),
+    "plan": lambda r, d, u: dosing_plan_update(
         actor=u, dosing=d, medication=r.POST.get("medication", ""), route=r.POST.get("route", "")
     ),
-    "fasting": lambda r, d, u: ds.dosing_confirm(actor=u, dosing=d, item="fasting"),
-    "ride_home": lambda r, d, u: ds.dosing_confirm(
+    "fasting": lambda r, d, u: dosing_confirm(actor=u, dosing=d, item="fasting"),
+    "ride_home": lambda r, d, u: dosing_confirm(
         actor=u,
         dosing=d,
         item="ride_home",
         escort_name=r.POST.get("escort_name", ""),
         escort_phone=r.POST.get("escort_phone", ""),
     ),
-    "vitals": lambda r, d, u: ds.vitals_record(actor=u, dosing=d, **{k: r.POST.get(k, "") for k in VITALS}),
-    "acknowledge": lambda r, d, u: ds.vitals_alert_acknowledge(
+    "vitals": lambda r, d, u: vitals_record(actor=u, dosing=d, **{k: r.POST.get(k, "") for k in VITALS}),
+    "acknowledge": lambda r, d, u: vitals_alert_acknowledge(
         actor=u, reading=_reading(r, d), note=r.POST.get("note", "")
     ),
-    "void_vitals": lambda r, d, u: ds.vitals_void(actor=u, reading=_reading(r, d), reason=r.POST.get("reason", "")),
-    "bp_acknowledge": lambda r, d, u: ds.bp_acknowledge(actor=u, dosing=d),
-    "bp_override": lambda r, d, u: ds.bp_override(actor=u, dosing=d, reason=r.POST.get("override_reason", "")),
+    "void_vitals": lambda r, d, u: vitals_void(actor=u, reading=_reading(r, d), reason=r.POST.get("reason", "")),
+    "bp_acknowledge": lambda r, d, u: bp_acknowledge(actor=u, dosing=d),
+    "bp_override": lambda r, d, u: bp_override(actor=u, dosing=d, reason=r.POST.get("override_reason", "")),
     "administer": _administer,
-    "device": lambda r, d, u: ds.esketamine_device_give(actor=u, administration=_dose(r, d)),
-    "end_dose": lambda r, d, u: ds.administration_end(actor=u, administration=_dose(r, d)),
-    "void_dose": lambda r, d, u: ds.administration_void(
+    "device": lambda r, d, u: esketamine_device_give(actor=u, administration=_dose(r, d)),
+    "end_dose": lambda r, d, u: administration_end(actor=u, administration=_dose(r, d)),
+    "void_dose": lambda r, d, u: administration_void(
         actor=u, administration=_dose(r, d), reason=r.POST.get("reason", "")
     ),
-    "observe": lambda r, d, u: ds.observation_record(
+    "observe": lambda r, d, u: observation_record(
         actor=u,
         dosing=d,
         moaas=r.POST.get("moaas"),
@@ -256,7 +273,7 @@ DOSING_ACTIONS: dict[str, Handler] = {
         respiratory_depression=r.POST.get("respiratory_depression", ""),
         note=r.POST.get("note", ""),
     ),
-    "adverse_event": lambda r, d, u: ds.adverse_event_record(
+    "adverse_event": lambda r, d, u: adverse_event_record(
         actor=u,
         dosing=d,
         code=r.POST.get("code", ""),
@@ -281,7 +298,7 @@ def dosing_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> Ht
     session = selectors_clinical.clinical_session_get_for(user=request.user, public_id=public_id, kind="dosing")
     if action == "open":
         try:
-            ds.dosing_open(
+            dosing_open(
                 actor=request.user,
                 session=session,
                 medication=request.POST.get("medication", ""),
@@ -399,7 +416,7 @@ def integration(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         fields=INTEGRATION_FIELDS,
         public_id=public_id,
         extra=lambda session, record: {
-            "follows": record.dosing_record if record else note_services.integration_dosing_for(session),
+            "follows": record.dosing_record if record else selectors_clinical.integration_dosing_for(session),
             "text_fields": [
                 (n, label, request.POST.get(n, "") if request.method == "POST" else getattr(record, n, ""))
                 for n, label in note_services.INTEGRATION_TEXT
@@ -536,7 +553,7 @@ def psychotherapy_note(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
 
 
 def _keeper(request: HttpRequest) -> None:
-    selectors_clinical.require_log_keeper(request.user)
+    inventory_selectors.require_log_keeper(request.user)
 
 
 def _witnesses(exclude: User) -> list[User]:
@@ -574,7 +591,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Lot {lot.lot_number} received.")
             return redirect("sessions_app:inventory_lot", public_id=lot.public_id)
     context = {
-        "lots": selectors_clinical.lot_list(),
+        "lots": inventory_selectors.lot_list(),
         "products": Product.choices,
         "error": error,
         "posted": request.POST if request.method == "POST" else None,
@@ -620,7 +637,7 @@ LOT_ACTIONS: dict[str, Callable[[HttpRequest, InventoryLot], Any]] = {
 
 
 def _entry(request: HttpRequest, lot: InventoryLot):  # noqa: ANN202
-    entry = selectors_clinical.entry_get_for(user=request.user, public_id=request.POST.get("entry", ""))
+    entry = inventory_selectors.entry_get_for(user=request.user, public_id=request.POST.get("entry", ""))
     if entry.lot_id != lot.pk:
         raise Http404
     return entry
@@ -630,7 +647,7 @@ def _entry(request: HttpRequest, lot: InventoryLot):  # noqa: ANN202
 @require_http_methods(["GET", "POST"])
 def inventory_lot(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """One lot's log (every entry with its running balance) and its waste / adjust / count / void forms."""
-    lot = selectors_clinical.lot_get_for(user=request.user, public_id=public_id)
+    lot = inventory_selectors.lot_get_for(user=request.user, public_id=public_id)
     errors: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
@@ -648,7 +665,7 @@ def inventory_lot(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         lot.refresh_from_db()
     context = {
         "lot": lot,
-        "entries": selectors_clinical.lot_entries(lot),
+        "entries": inventory_selectors.lot_entries(lot),
         "counts": lot.counts.select_related("counted_by", "witness")[:10],
         "witnesses": _witnesses(request.user),
         "errors": errors,
@@ -667,7 +684,7 @@ def inventory_reconciliation(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sessions_app/clinical/inventory_reconciliation.html",
-        {"rows": selectors_clinical.reconciliation_rows()},
+        {"rows": inventory_selectors.reconciliation_rows()},
     )
 
 

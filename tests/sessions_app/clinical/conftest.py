@@ -14,7 +14,7 @@ import zoneinfo
 
 import pytest
 
-from sessions_app.clinical.services import dosing as dosing_services
+from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
 
 from . import helpers as h
 
@@ -90,13 +90,13 @@ def ready(personas, book, clinic, clock):
             room=clinic.dosing_room,
         )
         clock.go(local(TUESDAY, 9, 45))
-        dosing = dosing_services.dosing_open(actor=p.nurse, session=session, medication=medication, route=route)
+        dosing = dosing_open(actor=p.nurse, session=session, medication=medication, route=route)
         if checked_in:
-            dosing_services.dosing_check_in(actor=p.nurse, dosing=dosing)
+            dosing_check_in(actor=p.nurse, dosing=dosing)
         if fasting:
-            dosing_services.dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
+            dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
         if ride_home:
-            dosing_services.dosing_confirm(
+            dosing_confirm(
                 actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100"
             )
         if vitals:

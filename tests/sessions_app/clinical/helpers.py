@@ -21,8 +21,8 @@ from consent.services.signing import consent_revoke
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
 from sessions_app.clinical.models.dosing import DosingRecord
-from sessions_app.clinical.services import dosing as dosing_services
 from sessions_app.clinical.services import notes as note_services
+from sessions_app.clinical.services.monitoring import vitals_record
 from sessions_app.inventory import services as inventory_services
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.scheduling.models import Session
@@ -175,4 +175,4 @@ class Ready:
 
 def full_vitals(p, dosing: DosingRecord, **values):
     reading = {"systolic": 124, "diastolic": 80, "heart_rate": 72, "spo2": 98, "resp_rate": 14, **values}
-    return dosing_services.vitals_record(actor=p.nurse, dosing=dosing, **reading)
+    return vitals_record(actor=p.nurse, dosing=dosing, **reading)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from kap_clinic.audit.models import AuditEvent
 from sessions_app.clinical.models.dosing import Administration, GateOverride
 from sessions_app.clinical.models.notes import PsychotherapyNote
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.monitoring import vitals_alert_acknowledge
 
 from . import helpers as h
 
@@ -259,7 +259,7 @@ def test_implausible_vitals_are_a_400_naming_the_field(personas, ready, api_for)
 
 def test_a_signed_record_cannot_be_changed_through_the_api(personas, ready, api_for) -> None:
     r = ready(vitals={"systolic": 190, "diastolic": 118})
-    ds.vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
+    vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
     notes.record_sign(actor=personas.prescriber, record=r.dosing, password=h.PASSWORD)
     api = api_for(personas.nurse)
     response = api.post(url("dosing_vitals", public_id=r.dosing.public_id), {"heart_rate": 70}, format="json")

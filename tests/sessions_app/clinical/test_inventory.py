@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from sessions_app.clinical.selectors import reconciliation_rows
+from sessions_app.inventory.selectors import reconciliation_rows
 from sessions_app.common.inputs import GateRefused
 from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryEntry, InventoryLot

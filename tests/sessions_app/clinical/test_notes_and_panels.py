@@ -8,8 +8,9 @@ from django.urls import reverse
 from kap_clinic.accounts.models import User
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from sessions_app.clinical.models.dosing import DosingRecord
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.administration import administration_end
+from sessions_app.clinical.services.monitoring import vitals_alert_acknowledge
 from sessions_app.common.inputs import RecordSigned
 
 from . import helpers as h
@@ -124,7 +125,7 @@ def test_the_chart_shows_the_cumulative_dose_to_clinicians_only(personas, ready,
     r = ready()
     give(personas, r, "35")
     clock.advance(minutes=40)
-    ds.administration_end(actor=personas.nurse, administration=r.dosing.administrations.get())
+    administration_end(actor=personas.nurse, administration=r.dosing.administrations.get())
     clock.advance(minutes=60)
     discharge(personas, r)
     url = reverse("patients:detail", kwargs={"public_id": personas.demo_patient.public_id})
@@ -138,7 +139,7 @@ def test_the_chart_shows_the_cumulative_dose_to_clinicians_only(personas, ready,
 
 def test_no_clinical_record_can_be_changed_in_the_django_admin(personas, ready, clock, client) -> None:
     r = ready(vitals={"systolic": 190, "diastolic": 118})
-    ds.vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
+    vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
     superuser = User.objects.create_superuser("root@demo.clinic", "root-pass-123", full_name="Root")
     client.force_login(superuser)
     change = reverse("admin:sessions_app_dosingrecord_change", args=[r.dosing.pk])

@@ -10,8 +10,10 @@ from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from sessions_app.clinical.models.dosing import DosingRecord, VitalsReading
 from sessions_app.clinical.models.notes import Addendum, PreparationRecord
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.administration import administration_end
+from sessions_app.clinical.services.dosing import dosing_confirm
+from sessions_app.clinical.services.monitoring import adverse_event_record, observation_record, vitals_alert_acknowledge
 from sessions_app.common.inputs import RecordSigned
 from sessions_app.common.models import ClinicalRecordDeleteError
 
@@ -26,7 +28,7 @@ def completed(personas, ready, clock):
     r = ready()
     give(personas, r)
     clock.advance(minutes=40)
-    ds.administration_end(actor=personas.nurse, administration=r.dosing.administrations.get())
+    administration_end(actor=personas.nurse, administration=r.dosing.administrations.get())
     clock.advance(minutes=61)
     discharge(personas, r)
     return r
@@ -61,7 +63,7 @@ def test_a_session_where_no_dose_was_given_can_be_signed(personas, ready) -> Non
     r = ready(vitals={"systolic": 190, "diastolic": 118})
     reading = r.dosing.vitals.get()
     assert reading.alerts == ["sbp_high", "dbp_high"]
-    ds.vitals_alert_acknowledge(actor=personas.prescriber, reading=reading, note="Sent home, GP follow-up")
+    vitals_alert_acknowledge(actor=personas.prescriber, reading=reading, note="Sent home, GP follow-up")
     notes.record_sign(actor=personas.prescriber, record=r.dosing, password=h.PASSWORD)
 
 
@@ -71,13 +73,11 @@ def test_the_services_refuse_any_change_to_a_signed_dosing_record(personas, read
     with pytest.raises(RecordSigned):
         h.full_vitals(personas, r.dosing)
     with pytest.raises(RecordSigned):
-        ds.observation_record(actor=personas.nurse, dosing=r.dosing, moaas=5)
+        observation_record(actor=personas.nurse, dosing=r.dosing, moaas=5)
     with pytest.raises(RecordSigned):
-        ds.adverse_event_record(
-            actor=personas.nurse, dosing=r.dosing, code="nausea", severity="mild", intervention="none"
-        )
+        adverse_event_record(actor=personas.nurse, dosing=r.dosing, code="nausea", severity="mild", intervention="none")
     with pytest.raises(RecordSigned):
-        ds.dosing_confirm(actor=personas.nurse, dosing=r.dosing, item="fasting")
+        dosing_confirm(actor=personas.nurse, dosing=r.dosing, item="fasting")
 
 
 def test_the_database_refuses_a_raw_update_of_a_signed_record(personas, ready, clock) -> None:
