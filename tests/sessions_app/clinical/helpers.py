@@ -23,8 +23,8 @@ from patients.models import Assessment, EligibilityDecision, IntakeAssessment, P
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.services import notes as note_services
 from sessions_app.clinical.services.monitoring import vitals_record
-from sessions_app.inventory import services as inventory_services
 from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.services import lot_receive
 from sessions_app.scheduling.models import Session
 
 PASSWORD = DEMO_PASSWORD
@@ -130,7 +130,7 @@ def receive_lot(
     days: int = 365,
     concentration: str = "50 mg/mL",
 ) -> InventoryLot:
-    return inventory_services.lot_receive(
+    return lot_receive(
         actor=by,
         product=product,
         lot_number=lot_number,

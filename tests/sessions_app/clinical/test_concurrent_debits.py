@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from kap_clinic.common.errors import ApplicationError
-from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.services import inventory_waste
 
 from . import helpers as h
 
@@ -26,7 +26,7 @@ def test_two_concurrent_debits_cannot_overdraw_a_lot(personas) -> None:
     def waste(actor, witness):
         try:
             barrier.wait()
-            inv.inventory_waste(actor=actor, lot=lot, quantity="20", witness=witness, reason="Race test")
+            inventory_waste(actor=actor, lot=lot, quantity="20", witness=witness, reason="Race test")
             outcomes.append("ok")
         except ApplicationError as exc:
             outcomes.append(exc.code)

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from sessions_app.clinical.gates import load_state, predose_checks
 from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord
 from sessions_app.clinical.models.notes import PsychotherapyNote
-from sessions_app.inventory.selectors import reconciliation_rows
 from sessions_app.inventory.models import InventoryEntry, InventoryLot
+from sessions_app.inventory.selectors import reconciliation_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -159,15 +159,15 @@ def test_no_clinical_record_can_be_changed_in_the_django_admin(personas, ready, 
 
 
 def test_the_unsigned_list_uses_the_threshold_setting(personas, ready, clock) -> None:
-    from sessions_app.clinical import thresholds as clinical_settings
+    from sessions_app.clinical import thresholds
 
     ready()
     clock.advance(hours=25)
-    clinical_settings.clinical_setting_change(
+    thresholds.clinical_setting_change(
         actor=personas.prescriber, key="unsigned_alert_hours", value="24", reason="Policy"
     )
     from sessions_app.clinical.selectors import unsigned_records_for
 
-    hours = clinical_settings.current().unsigned_alert_hours
+    hours = thresholds.current().unsigned_alert_hours
     assert hours == 24
     assert len(unsigned_records_for(personas.prescriber, older_than_hours=hours)) == 1
