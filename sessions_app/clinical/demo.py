@@ -29,10 +29,10 @@ from kap_clinic.accounts.models import User
 from kap_clinic.common import clock
 from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
-from patients import selectors as patient_selectors
-from patients import services as patient_services
 from patients.demo import DEMO_INTEGRATION_SCORES, DEMO_PREDOSE_SCORES, DEMO_PREPARATION_SCORES, record_scores
 from patients.models import Patient
+from patients.selectors import latest_weight
+from patients.services import assessment_record
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.administration import administration_end, administration_record
@@ -109,7 +109,7 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
     # The pre-dose PHQ-9 (the gate's "within 7 days" check) and GAD-7: see patients.demo.DEMO_PREDOSE_SCORES.
     record_scores(nurse, patient, DEMO_PREDOSE_SCORES[min(index, len(DEMO_PREDOSE_SCORES) - 1)], _at(session, -15))
     start = _at(session, 0)
-    weight = patient_selectors.latest_weight(patient, on=clock.to_local(start).date())
+    weight = latest_weight(patient, on=clock.to_local(start).date())
     kg = weight.weight_kg if weight else Decimal("77.0")
     dose = (Decimal("0.5") * kg).quantize(Decimal("0.5"))
     with simulated_clock(start):
@@ -136,7 +136,7 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
         with simulated_clock(_at(session, minute)):
             observation_record(actor=users["therapist"], dosing=dosing, moaas=moaas, dissociation=dissociation)
             if position == 0:  # the session's MOAA/S result, on the chart's outcome list
-                patient_services.assessment_record(
+                assessment_record(
                     actor=users["therapist"],
                     patient=patient,
                     instrument="moas",

@@ -24,7 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from kap_clinic.common import clock
-from patients import selectors as patient_selectors
+from patients.selectors import eligibility_state, latest_assessment, latest_weight
 from sessions_app.clinical import thresholds
 from sessions_app.clinical.models.dosing import (
     Administration,
@@ -141,7 +141,7 @@ class DosingState:
         """The latest weight on or before ``day`` (read once per state)."""
         key = ("weight", day)
         if key not in self.memo:
-            self.memo[key] = patient_selectors.latest_weight(self.dosing.patient, on=day)
+            self.memo[key] = latest_weight(self.dosing.patient, on=day)
         return self.memo[key]
 
 
@@ -225,19 +225,15 @@ def bp_gate(state: DosingState) -> BpGate:
 
 
 def _consent_check(state: DosingState, at: dt.datetime) -> Check:
-    from consent import selectors as consent_selectors
+    from consent.selectors import consent_status_for_patient, has_active_consent
 
     dosing = state.dosing
     kind = CONSENT_KIND[Medication(dosing.medication)]
     label = CONSENT_LABEL[Medication(dosing.medication)]
-    if consent_selectors.has_active_consent(patient=dosing.patient, kind=kind, at=at):
+    if has_active_consent(patient=dosing.patient, kind=kind, at=at):
         return Check("consent", f"{label[0].upper()}{label[1:]} active", True, "Signed and in force.")
     status = next(
-        (
-            st
-            for st in consent_selectors.consent_status_for_patient(patient=dosing.patient, at=at)
-            if st.kind.code == kind
-        ),
+        (st for st in consent_status_for_patient(patient=dosing.patient, at=at) if st.kind.code == kind),
         None,
     )
     if status is not None and status.state == "revoked":
@@ -303,7 +299,7 @@ def predose_checks(state: DosingState, *, at: dt.datetime | None = None) -> list
 
 
 def _eligibility_check(state: DosingState, at: dt.datetime) -> Check:
-    eligibility = patient_selectors.eligibility_state(state.dosing.patient, at)
+    eligibility = eligibility_state(state.dosing.patient, at)
     return Check(
         "eligibility" if eligibility.is_current else "not_eligible",
         "Eligibility current",
@@ -377,7 +373,7 @@ def _bp_check(state: DosingState) -> Check:
 
 def _phq9_check(state: DosingState, at: dt.datetime) -> Check:
     max_age_days = state.settings.phq9_max_age_days
-    phq9 = patient_selectors.latest_assessment(
+    phq9 = latest_assessment(
         patient=state.dosing.patient, instrument="phq9", since=at - dt.timedelta(days=max_age_days), until=at
     )
     return Check(

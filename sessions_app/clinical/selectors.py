@@ -46,8 +46,8 @@ from sessions_app.clinical.models.notes import (
     PreparationRecord,
     PsychotherapyNote,
 )
-from sessions_app.inventory import selectors as inventory_selectors
 from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.selectors import usable_lots
 from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.selectors import session_get_for
 
@@ -263,11 +263,7 @@ def dosing_page(dosing: DosingRecord, *, at: dt.datetime | None = None) -> Dosin
     addenda = list(Addendum.objects.filter(dosing_record=dosing).select_related("author"))
     checks = gates.predose_checks(state) if dosing.signed_at is None or state.doses else []
     today = clock.to_local(state.at).date()
-    lots = (
-        list(inventory_selectors.usable_lots(dosing.medication, today))
-        if dosing.signed_at is None and discharge is None
-        else []
-    )
+    lots = list(usable_lots(dosing.medication, today)) if dosing.signed_at is None and discharge is None else []
     prescribers = list(care_team_prescribers(state.dosing.patient)) if dosing.signed_at is None else []
     page = DosingPage(
         state=state,

@@ -1,4 +1,4 @@
-"""Access rules for clinical records (issue 6): dosing page, notes, follow-up checks, the
+"""Access rules for clinical records: dosing page, notes, follow-up checks, the
 controlled-substance log, clinical thresholds, and their API.
 
 Clinical records: clinicians on the care team (prescriber, nurse, therapist) read them; the

@@ -22,7 +22,7 @@ from sessions_app.common.vocabulary import Medication, Route
 
 
 class ClinicalSetting(models.Model):
-    """A clinic's override of one threshold (defaults live in ``clinical_settings.SPECS``)."""
+    """A clinic's override of one threshold (defaults live in ``thresholds.SPECS``)."""
 
     key = models.CharField(max_length=60, unique=True)
     value = models.DecimalField(max_digits=8, decimal_places=2)

@@ -21,7 +21,7 @@ from kap_clinic.accounts.models import User
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from patients import selectors as patient_selectors
+from patients.selectors import latest_weight
 from sessions_app.clinical.gates import (
     Check,
     DosingState,
@@ -179,7 +179,7 @@ def _dose_to_give(
     if amount <= 0:
         raise ValidationFailed("Dose (mg) must be more than zero.", field="dose_mg")
     prescriber = _ordering_prescriber(ordering_prescriber, dosing)
-    weight = patient_selectors.latest_weight(dosing.patient, on=clock.to_local(now).date())
+    weight = latest_weight(dosing.patient, on=clock.to_local(now).date())
     minutes = _infusion_minutes(dosing, infusion_minutes)
     devices, mg_per_kg, measure = _dose_measure(state, amount, weight)
     override = _dose_range_override(state, actor=actor, now=now, amount=amount, measure=measure, reason=override_reason)

@@ -21,7 +21,7 @@ from consent.services.signing import consent_revoke
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
 from sessions_app.clinical.models.dosing import DosingRecord
-from sessions_app.clinical.services import notes as note_services
+from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.monitoring import vitals_record
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.inventory.services import lot_receive
@@ -150,7 +150,7 @@ def expire_lot(lot: InventoryLot) -> InventoryLot:
 
 
 def sign_preparation(p, prep_session: Session, readiness: str = "ready"):
-    record = note_services.preparation_save(
+    record = notes.preparation_save(
         actor=p.therapist,
         session=prep_session,
         intentions="Understand my grief",
@@ -160,7 +160,7 @@ def sign_preparation(p, prep_session: Session, readiness: str = "ready"):
         ride_home_plan="Partner drives",
         readiness=readiness,
     )
-    return note_services.record_sign(actor=p.therapist, record=record, password=PASSWORD)
+    return notes.record_sign(actor=p.therapist, record=record, password=PASSWORD)
 
 
 @dataclass

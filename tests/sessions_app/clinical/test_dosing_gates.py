@@ -13,7 +13,7 @@ from sessions_app.clinical.services.administration import administration_record
 from sessions_app.clinical.services.monitoring import bp_acknowledge, bp_override
 from sessions_app.common.inputs import GateRefused, InputRefused
 
-from . import helpers as h
+from . import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_it_refuses_dosing_without_a_treatment_consent(personas, ready) -> None:
 
 def test_it_refuses_dosing_after_the_consent_was_revoked(personas, ready) -> None:
     r = ready()
-    h.revoke_consent(r.consent, personas.prescriber)
+    helpers.revoke_consent(r.consent, personas.prescriber)
     with pytest.raises(GateRefused) as exc:
         give(personas, r)
     code, message = refused(exc)
@@ -69,7 +69,7 @@ def test_it_refuses_dosing_after_the_consent_was_revoked(personas, ready) -> Non
 
 def test_esketamine_needs_the_esketamine_consent_not_the_kap_one(personas, ready) -> None:
     r = ready(consent=False, medication="esketamine", route="intranasal")
-    h.grant_consent(personas.demo_patient, "kap_treatment", personas.admin)
+    helpers.grant_consent(personas.demo_patient, "kap_treatment", personas.admin)
     with pytest.raises(GateRefused) as exc:
         give(personas, r, "56")
     assert exc.value.code == "consent_missing"
@@ -88,7 +88,7 @@ def test_it_refuses_dosing_a_patient_who_is_not_eligible(personas, ready) -> Non
 
 def test_a_not_eligible_decision_blocks_dosing_too(personas, ready) -> None:
     r = ready()
-    h.make_not_eligible(personas.demo_patient, personas.prescriber)
+    helpers.make_not_eligible(personas.demo_patient, personas.prescriber)
     with pytest.raises(GateRefused) as exc:
         give(personas, r)
     assert exc.value.code == "not_eligible"
@@ -143,7 +143,7 @@ def test_each_practical_check_blocks_the_dose_with_its_own_message(personas, rea
 
 def test_a_weight_older_than_thirty_days_does_not_count(personas, ready) -> None:
     r = ready(weight=False)
-    h.record_weight(personas.demo_patient, personas.nurse, days_ago=31)
+    helpers.record_weight(personas.demo_patient, personas.nurse, days_ago=31)
     with pytest.raises(GateRefused) as exc:
         give(personas, r)
     assert exc.value.code == "weight_missing"
@@ -211,7 +211,7 @@ def test_a_new_higher_reading_after_an_acknowledgement_needs_a_new_decision(pers
     r = ready(vitals={"systolic": 150, "diastolic": 95})
     bp_acknowledge(actor=personas.prescriber, dosing=r.dosing)
     clock.advance(minutes=5)
-    h.full_vitals(personas, r.dosing, systolic=186, diastolic=100)
+    helpers.full_vitals(personas, r.dosing, systolic=186, diastolic=100)
     with pytest.raises(GateRefused) as exc:
         give(personas, r)
     assert exc.value.code == "bp_blocked"
@@ -279,7 +279,7 @@ def test_esketamine_is_whole_devices_within_28_to_84_mg(personas, ready) -> None
 
 def test_an_expired_lot_cannot_be_used(personas, ready) -> None:
     r = ready()
-    h.expire_lot(r.lot)
+    helpers.expire_lot(r.lot)
     with pytest.raises(GateRefused) as exc:
         give(personas, r)
     code, message = refused(exc)
@@ -290,7 +290,7 @@ def test_an_expired_lot_cannot_be_used(personas, ready) -> None:
 
 def test_a_dose_larger_than_the_lot_balance_is_refused(personas, ready) -> None:
     r = ready()
-    small = h.receive_lot(personas.nurse, lot_number="KV-SMALL", quantity="20")
+    small = helpers.receive_lot(personas.nurse, lot_number="KV-SMALL", quantity="20")
     with pytest.raises(GateRefused) as exc:
         give(personas, r, "35", lot=small)
     code, message = refused(exc)
@@ -302,7 +302,7 @@ def test_a_dose_larger_than_the_lot_balance_is_refused(personas, ready) -> None:
 
 def test_a_lot_of_the_other_medication_is_refused(personas, ready) -> None:
     r = ready()
-    esk = h.receive_lot(personas.nurse, product="esketamine_device", lot_number="E-9", quantity="6")
+    esk = helpers.receive_lot(personas.nurse, product="esketamine_device", lot_number="E-9", quantity="6")
     with pytest.raises(GateRefused) as exc:
         give(personas, r, "35", lot=esk)
     assert exc.value.code == "lot_wrong_medication"

@@ -23,13 +23,13 @@ from sessions_app.inventory.services import (
     lot_void,
 )
 
-from . import helpers as h
+from . import helpers
 
 pytestmark = pytest.mark.django_db
 
 
 def test_receiving_a_lot_opens_its_log_with_the_quantity(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse, quantity="500")
+    lot = helpers.receive_lot(personas.nurse, quantity="500")
     assert lot.balance == 500
     assert lot.medication == "racemic_ketamine"
     assert lot.unit == "mg"
@@ -51,19 +51,19 @@ def test_receiving_is_refused_for_expired_stock_duplicates_and_people_who_do_not
             expires_on=timezone.localdate() - dt.timedelta(days=1),
         )
     assert exc.value.field == "expires_on"
-    h.receive_lot(personas.nurse, lot_number="DUP")
+    helpers.receive_lot(personas.nurse, lot_number="DUP")
     with pytest.raises(Conflict):
-        h.receive_lot(personas.nurse, lot_number="DUP")
+        helpers.receive_lot(personas.nurse, lot_number="DUP")
     for person in (personas.therapist, personas.admin, personas.patient_user):
         with pytest.raises(PermissionDeniedError):
-            h.receive_lot(person, lot_number="Z")
+            helpers.receive_lot(person, lot_number="Z")
     with pytest.raises(ValidationFailed) as exc:
-        h.receive_lot(personas.nurse, product="esketamine_device", lot_number="E", quantity="2.5")
+        helpers.receive_lot(personas.nurse, product="esketamine_device", lot_number="E", quantity="2.5")
     assert "whole devices" in exc.value.message
 
 
 def test_waste_needs_another_clinician_as_witness_and_a_reason(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse)
+    lot = helpers.receive_lot(personas.nurse)
     with pytest.raises(ValidationFailed) as exc:
         inventory_waste(actor=personas.nurse, lot=lot, quantity="15", witness=None, reason="Drawn, not given")
     assert exc.value.field == "witness"
@@ -78,7 +78,7 @@ def test_waste_needs_another_clinician_as_witness_and_a_reason(personas, clock) 
 
 
 def test_the_balance_can_never_go_below_zero(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse, quantity="20")
+    lot = helpers.receive_lot(personas.nurse, quantity="20")
     with pytest.raises(GateRefused) as exc:
         inventory_waste(actor=personas.nurse, lot=lot, quantity="25", witness=personas.prescriber, reason="Broken")
     assert exc.value.code == "insufficient_balance"
@@ -93,7 +93,7 @@ def test_the_balance_can_never_go_below_zero(personas, clock) -> None:
 
 
 def test_adjustments_are_for_prescribers_with_a_reason(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse)
+    lot = helpers.receive_lot(personas.nurse)
     with pytest.raises(PermissionDeniedError):
         inventory_adjust(actor=personas.nurse, lot=lot, quantity="-5", reason="Count")
     with pytest.raises(ValidationFailed) as exc:
@@ -104,7 +104,7 @@ def test_adjustments_are_for_prescribers_with_a_reason(personas, clock) -> None:
 
 
 def test_entries_are_voided_never_deleted(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse)
+    lot = helpers.receive_lot(personas.nurse)
     waste = inventory_waste(actor=personas.nurse, lot=lot, quantity="10", witness=personas.prescriber, reason="x")
     reversal = inventory_entry_void(actor=personas.nurse, entry=waste, reason="Recorded on the wrong lot")
     waste.refresh_from_db()
@@ -118,18 +118,18 @@ def test_entries_are_voided_never_deleted(personas, clock) -> None:
 
 
 def test_a_lot_entered_by_mistake_is_voided_while_untouched(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse)
+    lot = helpers.receive_lot(personas.nurse)
     voided = lot_void(actor=personas.nurse, lot=lot, reason="Typed the wrong lot number")
     assert voided.voided_at is not None
     assert voided.balance == 0
-    used = h.receive_lot(personas.nurse, lot_number="USED")
+    used = helpers.receive_lot(personas.nurse, lot_number="USED")
     inventory_waste(actor=personas.nurse, lot=used, quantity="1", witness=personas.prescriber, reason="x")
     with pytest.raises(Conflict):
         lot_void(actor=personas.nurse, lot=used, reason="x")
 
 
 def test_a_count_shows_its_discrepancy_on_the_reconciliation(personas, clock) -> None:
-    lot = h.receive_lot(personas.nurse)
+    lot = helpers.receive_lot(personas.nurse)
     inventory_waste(actor=personas.nurse, lot=lot, quantity="10", witness=personas.prescriber, reason="x")
     count = inventory_count(actor=personas.nurse, lot=lot, counted_quantity="480", witness=personas.prescriber)
     assert count.expected_balance == 490

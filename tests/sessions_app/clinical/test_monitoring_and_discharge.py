@@ -28,7 +28,7 @@ from sessions_app.clinical.services.monitoring import (
 )
 from sessions_app.common.inputs import GateRefused, InputRefused
 
-from . import helpers as h
+from . import helpers
 from .test_dosing_gates import give
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def discharge(p, r, actor=None, **kw):
 def test_implausible_vitals_are_refused_naming_the_field(personas, ready, field, value, words) -> None:
     r = ready()
     with pytest.raises(ValidationFailed) as exc:
-        h.full_vitals(personas, r.dosing, **{field: value})
+        helpers.full_vitals(personas, r.dosing, **{field: value})
     assert exc.value.field == field
     assert words in exc.value.message
 
@@ -116,7 +116,7 @@ def test_readings_are_timestamped_by_the_server_and_phased(personas, ready, cloc
 def test_a_reading_beyond_an_alert_limit_raises_an_alert(personas, ready, values, alert) -> None:
     r = ready()
     give(personas, r)
-    reading = h.full_vitals(personas, r.dosing, **values)
+    reading = helpers.full_vitals(personas, r.dosing, **values)
     assert reading.alerts == [alert]
     assert reading.alert_open
 
@@ -124,7 +124,7 @@ def test_a_reading_beyond_an_alert_limit_raises_an_alert(personas, ready, values
 def test_an_alert_is_acknowledged_by_a_clinician_once_and_audited(personas, ready) -> None:
     r = ready()
     give(personas, r)
-    reading = h.full_vitals(personas, r.dosing, systolic=186, diastolic=104)
+    reading = helpers.full_vitals(personas, r.dosing, systolic=186, diastolic=104)
     with pytest.raises(PermissionDeniedError):
         vitals_alert_acknowledge(actor=personas.therapist, reading=reading)
     vitals_alert_acknowledge(actor=personas.nurse, reading=reading, note="Infusion slowed; recheck in 5 min")
@@ -146,7 +146,7 @@ def test_the_next_reading_is_due_every_15_minutes_and_at_40_minutes_after_an_iv_
     assert not reminder.overdue
     for minutes in (15, 30):
         clock.go(start + dt.timedelta(minutes=minutes))
-        h.full_vitals(personas, r.dosing)
+        helpers.full_vitals(personas, r.dosing)
     state = load_state(r.dosing)
     reminder = vitals_reminder(state)
     assert reminder.due_at == start + dt.timedelta(minutes=40)
@@ -246,7 +246,7 @@ def test_discharge_after_the_minimum_observation_needs_aldrete_9_escort_and_inst
     assert d.aldrete_total == 9
     assert d.observation_minutes == 60
     with pytest.raises(Conflict):
-        h.full_vitals(personas, r.dosing)
+        helpers.full_vitals(personas, r.dosing)
 
 
 def test_discharge_waits_for_open_alerts_and_a_running_dose(personas, ready, clock) -> None:
@@ -257,7 +257,7 @@ def test_discharge_waits_for_open_alerts_and_a_running_dose(personas, ready, clo
         discharge(personas, r)
     assert "still running" in exc.value.message
     end_dose(personas, r)
-    reading = h.full_vitals(personas, r.dosing, spo2=90)
+    reading = helpers.full_vitals(personas, r.dosing, spo2=90)
     clock.advance(minutes=61)
     with pytest.raises(GateRefused) as exc:
         discharge(personas, r)
@@ -328,8 +328,8 @@ def test_observation_time_is_real_minutes_across_the_spring_daylight_saving_chan
     p = personas
     sunday = dt.date(2026, 3, 8)
     clock.go(dt.datetime(2026, 3, 7, 12, 0, tzinfo=NY))
-    h.make_eligible(p.demo_patient, p.prescriber)
-    h.grant_consent(p.demo_patient, "kap_treatment", p.admin)
+    helpers.make_eligible(p.demo_patient, p.prescriber)
+    helpers.grant_consent(p.demo_patient, "kap_treatment", p.admin)
     prep = book(
         dt.datetime(2026, 3, 6, 9, 0, tzinfo=NY),
         kind="preparation",
@@ -337,9 +337,9 @@ def test_observation_time_is_real_minutes_across_the_spring_daylight_saving_chan
         room=clinic.consult_room,
         allow_past=True,
     )
-    h.sign_preparation(p, prep)
-    h.record_weight(p.demo_patient, p.nurse, "70.0")
-    lot = h.receive_lot(p.nurse)
+    helpers.sign_preparation(p, prep)
+    helpers.record_weight(p.demo_patient, p.nurse, "70.0")
+    lot = helpers.receive_lot(p.nurse)
     session = book(
         dt.datetime(2026, 3, 8, 1, 30, tzinfo=NY),
         kind="dosing",
@@ -353,14 +353,14 @@ def test_observation_time_is_real_minutes_across_the_spring_daylight_saving_chan
     dosing_check_in(actor=p.nurse, dosing=dosing)
     dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
     dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam")
-    h.full_vitals(p, dosing)
+    helpers.full_vitals(p, dosing)
     clock.go(dt.datetime(2026, 3, 8, 1, 45, tzinfo=NY))
     administration_record(
         actor=p.nurse, dosing=dosing, dose_mg="35", lot=lot, ordering_prescriber=p.prescriber
     )  # IM: ends when given
     clock.go(dt.datetime(2026, 3, 8, 3, 40, tzinfo=NY))
     assert sunday == local_today()
-    r = h.Ready(session=session, dosing=dosing, lot=lot, consent=None)
+    r = helpers.Ready(session=session, dosing=dosing, lot=lot, consent=None)
     with pytest.raises(GateRefused) as exc:
         discharge(p, r)
     assert "Only 55 minutes since the dose ended" in exc.value.message

@@ -13,7 +13,7 @@ from sessions_app.clinical.services.administration import administration_end
 from sessions_app.clinical.services.monitoring import vitals_alert_acknowledge
 from sessions_app.common.inputs import RecordSigned
 
-from . import helpers as h
+from . import helpers
 from .conftest import TUESDAY, local
 from .test_dosing_gates import give
 from .test_monitoring_and_discharge import discharge
@@ -46,7 +46,7 @@ def test_an_integration_record_links_to_the_dosing_session_it_follows(personas, 
     integration = book(local(TUESDAY, 15), kind="integration", lead_clinician=personas.therapist, follows=r.session)
     record = notes.integration_save(actor=personas.therapist, session=integration, experience="Felt held", plan="Walks")
     assert record.dosing_record == r.dosing
-    notes.record_sign(actor=personas.therapist, record=record, password=h.PASSWORD)
+    notes.record_sign(actor=personas.therapist, record=record, password=helpers.PASSWORD)
     with pytest.raises(RecordSigned):
         notes.integration_save(actor=personas.therapist, session=integration, experience="changed")
 
@@ -87,7 +87,7 @@ def test_the_preparation_page_saves_and_signs(personas, book, clock, client_for)
     response = client.post(url, {"action": "sign", "password": "wrong"})
     assert response.status_code == 400
     assert "The password is not correct" in response.content.decode()
-    assert client.post(url, {"action": "sign", "password": h.PASSWORD}).status_code == 302
+    assert client.post(url, {"action": "sign", "password": helpers.PASSWORD}).status_code == 302
     html = client.get(url).content.decode()
     assert "Signed by Tessa Kline" in html
     assert 'name="intentions"' not in html  # read-only once signed
@@ -146,7 +146,7 @@ def test_no_clinical_record_can_be_changed_in_the_django_admin(personas, ready, 
     assert client.get(change).status_code == 200  # view only
     # Unsigned records are edited in the app (validated, audited), not here.
     assert client.post(change, {"escort_name": "Someone else", "escort_phone": "1"}).status_code == 403
-    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=h.PASSWORD)
+    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=helpers.PASSWORD)
     response = client.post(change, {"escort_name": "Someone else", "escort_phone": "1"})
     assert response.status_code == 403
     delete = reverse("admin:sessions_app_dosingrecord_delete", args=[r.dosing.pk])

@@ -18,7 +18,7 @@ from consent.models import ConsentKind, ConsentRecord
 from consent.services.documents import consent_document_create, consent_document_publish
 from consent.signature import generated_signature_png
 from patients.models import Assessment
-from sessions_app.clinical.services import notes as note_services
+from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.administration import (
     administration_end,
     administration_record,
@@ -27,7 +27,7 @@ from sessions_app.clinical.services.administration import (
 from sessions_app.clinical.services.discharge import discharge_record
 from sessions_app.clinical.services.monitoring import adverse_event_record, observation_record
 from sessions_app.reports.models import GeneratedReport
-from tests.sessions_app.clinical import helpers as h
+from tests.sessions_app.clinical import helpers
 
 ALDRETE_OK = {
     "aldrete_activity": 2,
@@ -56,7 +56,7 @@ def finished_racemic_session(p, ready, clock):
     )
     for minutes, bp in ((15, (138, 88)), (15, (142, 90)), (15, (132, 84))):
         clock.advance(minutes=minutes)
-        h.full_vitals(p, r.dosing, systolic=bp[0], diastolic=bp[1], heart_rate=84)
+        helpers.full_vitals(p, r.dosing, systolic=bp[0], diastolic=bp[1], heart_rate=84)
     observation_record(actor=p.nurse, dosing=r.dosing, moaas=4, dissociation="moderate")
     adverse_event_record(
         actor=p.nurse,
@@ -69,7 +69,7 @@ def finished_racemic_session(p, ready, clock):
     clock.advance(minutes=5)
     administration_end(actor=p.nurse, administration=dose)
     clock.advance(minutes=65)
-    h.full_vitals(p, r.dosing, systolic=124, diastolic=78, heart_rate=70)
+    helpers.full_vitals(p, r.dosing, systolic=124, diastolic=78, heart_rate=70)
     observation_record(actor=p.nurse, dosing=r.dosing, moaas=5, dissociation="none")
     discharge_record(
         actor=p.nurse,
@@ -79,10 +79,10 @@ def finished_racemic_session(p, ready, clock):
         instructions_given=True,
         **ALDRETE_OK,
     )
-    note_services.psychotherapy_note_save(
+    notes.psychotherapy_note_save(
         actor=p.therapist, patient=r.session.patient, session=r.session, body=PSYCHOTHERAPY_SECRET
     )
-    note_services.record_sign(actor=p.prescriber, record=r.dosing, password=h.PASSWORD)
+    notes.record_sign(actor=p.prescriber, record=r.dosing, password=helpers.PASSWORD)
     r.dosing.refresh_from_db()
     return r
 
@@ -96,9 +96,9 @@ def finished_esketamine_session(p, ready, clock):
     esketamine_device_give(actor=p.nurse, administration=dose)
     for _ in range(8):
         clock.advance(minutes=5)
-        h.full_vitals(p, r.dosing, systolic=146, diastolic=92) if _ == 6 else None
+        helpers.full_vitals(p, r.dosing, systolic=146, diastolic=92) if _ == 6 else None
     clock.advance(minutes=80)
-    h.full_vitals(p, r.dosing, systolic=128, diastolic=82)
+    helpers.full_vitals(p, r.dosing, systolic=128, diastolic=82)
     observation_record(actor=p.nurse, dosing=r.dosing, moaas=5, dissociation="none")
     discharge_record(
         actor=p.nurse,
