@@ -26,6 +26,7 @@ from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
 from sessions_app.clinical import selectors
+from sessions_app.clinical.gates import VITAL_FIELDS
 from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord, Medication, Observation, Route
 from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.administration import (
@@ -51,13 +52,7 @@ from sessions_app.inventory.models import InventoryLot
 from sessions_app.scheduling.models import Session
 
 BOARD = "sessions_app/clinical/partials/_dosing_board.html"
-
-
 STATUS = "sessions_app/clinical/partials/_dosing_status.html"
-
-
-def _post(request: HttpRequest, *names: str) -> dict[str, str]:
-    return {n: request.POST.get(n, "") for n in names if n in request.POST}
 
 
 def _dosing_of(session: Session) -> DosingRecord:
@@ -197,9 +192,6 @@ def _clinician(value: str, field: str) -> User | None:
         raise ValidationFailed("Choose a clinician from the list.", field=field) from None
 
 
-VITALS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
-
-
 DISCHARGE_FIELDS = tuple(n for n, _ in ALDRETE_ITEMS) + tuple(n for n, _ in REMS_REQUIRED)
 
 
@@ -258,7 +250,7 @@ def _ride_home(request: HttpRequest, dosing: DosingRecord) -> Any:
 
 
 def _vitals(request: HttpRequest, dosing: DosingRecord) -> Any:
-    return vitals_record(actor=request.user, dosing=dosing, **{k: request.POST.get(k, "") for k in VITALS})
+    return vitals_record(actor=request.user, dosing=dosing, **{k: request.POST.get(k, "") for k in VITAL_FIELDS})
 
 
 def _acknowledge(request: HttpRequest, dosing: DosingRecord) -> Any:
