@@ -42,4 +42,4 @@ def clinical_settings_page(request: HttpRequest) -> HttpResponse:
         "posted": request.POST if request.method == "POST" else None,
         "can_change": request.user.is_prescriber,
     }
-    return render(request, "sessions_app/clinical/thresholds.html", context, status=status)
+    return render(request, "sessions_app/clinical/clinical_settings.html", context, status=status)
