@@ -23,5 +23,6 @@ urlpatterns = [
     path("reports/<uuid:public_id>/retry/", api_reports.ReportRetryApi.as_view(), name="report_retry"),
     path("reminders/", api_reports.ReminderListApi.as_view(), name="reminders"),
     path("reminders/<uuid:public_id>/resend/", api_reports.ReminderResendApi.as_view(), name="reminder_resend"),
-    path("", include("sessions_app.clinical.api")),  # dosing records, notes, controlled-substance log
+    path("", include("sessions_app.clinical.api_urls")),  # dosing records, notes, clinical thresholds
+    path("", include("sessions_app.inventory.api_urls")),  # controlled-substance log
 ]

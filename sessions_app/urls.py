@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("sessions_app.scheduling.urls")),
     path("", include("sessions_app.reports.urls")),
     path("", include("sessions_app.clinical.urls")),
+    path("", include("sessions_app.inventory.urls")),
 ]

@@ -29,15 +29,18 @@ from kap_clinic.accounts.models import User
 from kap_clinic.common import clock
 from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
-from patients import selectors as patient_selectors
-from patients import services as patient_services
 from patients.demo import DEMO_INTEGRATION_SCORES, DEMO_PREDOSE_SCORES, DEMO_PREPARATION_SCORES, record_scores
 from patients.models import Patient
+from patients.selectors import latest_weight
+from patients.services import assessment_record
 from sessions_app.clinical.models.dosing import DosingRecord
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes
-from sessions_app.inventory import services as inv
+from sessions_app.clinical.services.administration import administration_end, administration_record
+from sessions_app.clinical.services.discharge import discharge_record
+from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
+from sessions_app.clinical.services.monitoring import adverse_event_record, observation_record, vitals_record
 from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.services import inventory_count, lot_receive
 from sessions_app.scheduling.models import Session
 
 log = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ def _lots(nurse: User) -> tuple[InventoryLot, InventoryLot]:
     vial = InventoryLot.objects.filter(lot_number="KET-24A17").first()
     if vial is None:
         with simulated_clock(timezone.now() - dt.timedelta(days=30)):
-            vial = inv.lot_receive(
+            vial = lot_receive(
                 actor=nurse,
                 product="ketamine_vial",
                 lot_number="KET-24A17",
@@ -73,7 +76,7 @@ def _lots(nurse: User) -> tuple[InventoryLot, InventoryLot]:
     esk = InventoryLot.objects.filter(lot_number="ESK-8831").first()
     if esk is None:
         with simulated_clock(timezone.now() - dt.timedelta(days=21)):
-            esk = inv.lot_receive(
+            esk = lot_receive(
                 actor=nurse,
                 product="esketamine_device",
                 lot_number="ESK-8831",
@@ -94,29 +97,29 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
     nurse, prescriber = users["nurse"], users["prescriber"]
     patient = session.patient
     with simulated_clock(_at(session, -10)):
-        dosing = ds.dosing_open(actor=nurse, session=session, medication="racemic_ketamine", route="iv")
-        ds.dosing_confirm(actor=nurse, dosing=dosing, item="fasting")
-        ds.dosing_confirm(
+        dosing = dosing_open(actor=nurse, session=session, medication="racemic_ketamine", route="iv")
+        dosing_confirm(actor=nurse, dosing=dosing, item="fasting")
+        dosing_confirm(
             actor=nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="+15555550143"
         )
     with simulated_clock(_at(session, -5)):
-        ds.vitals_record(
+        vitals_record(
             actor=nurse, dosing=dosing, systolic=122 + index, diastolic=78, heart_rate=72, spo2=98, resp_rate=15
         )
     # The pre-dose PHQ-9 (the gate's "within 7 days" check) and GAD-7: see patients.demo.DEMO_PREDOSE_SCORES.
     record_scores(nurse, patient, DEMO_PREDOSE_SCORES[min(index, len(DEMO_PREDOSE_SCORES) - 1)], _at(session, -15))
     start = _at(session, 0)
-    weight = patient_selectors.latest_weight(patient, on=clock.to_local(start).date())
+    weight = latest_weight(patient, on=clock.to_local(start).date())
     kg = weight.weight_kg if weight else Decimal("77.0")
     dose = (Decimal("0.5") * kg).quantize(Decimal("0.5"))
     with simulated_clock(start):
         # Every pre-dose gate applies, as of the dose: a refusal stops the replay (logged by seed_clinical).
-        administration = ds.administration_record(
+        administration = administration_record(
             actor=nurse, dosing=dosing, dose_mg=dose, lot=lot, ordering_prescriber=prescriber, infusion_minutes=40
         )
     for minute, sys_, dia, hr, spo2, rr in VITALS_CURVE:
         with simulated_clock(_at(session, minute)):
-            ds.vitals_record(
+            vitals_record(
                 actor=nurse,
                 dosing=dosing,
                 systolic=sys_ + index * 2,
@@ -127,13 +130,13 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
             )
         if minute == 40:
             with simulated_clock(_at(session, minute)):
-                ds.administration_end(actor=nurse, administration=administration)
+                administration_end(actor=nurse, administration=administration)
     for position, (minute, moaas, dissociation) in enumerate(OBSERVATIONS):
         moaas = moaas - 1 if position == 0 and index == 0 else moaas  # a little deeper at the first dose
         with simulated_clock(_at(session, minute)):
-            ds.observation_record(actor=users["therapist"], dosing=dosing, moaas=moaas, dissociation=dissociation)
+            observation_record(actor=users["therapist"], dosing=dosing, moaas=moaas, dissociation=dissociation)
             if position == 0:  # the session's MOAA/S result, on the chart's outcome list
-                patient_services.assessment_record(
+                assessment_record(
                     actor=users["therapist"],
                     patient=patient,
                     instrument="moas",
@@ -142,7 +145,7 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
                 )
     if index == 1:
         with simulated_clock(_at(session, 25)):
-            ds.adverse_event_record(
+            adverse_event_record(
                 actor=nurse,
                 dosing=dosing,
                 code="nausea",
@@ -151,7 +154,7 @@ def _replay_dosing(users: dict[str, User], session: Session, lot: InventoryLot, 
                 intervention_detail="Ondansetron 4 mg ODT; settled within 15 minutes",
             )
     with simulated_clock(_at(session, 101)):
-        ds.discharge_record(
+        discharge_record(
             actor=nurse,
             dosing=dosing,
             escort_confirmed=True,
@@ -273,6 +276,6 @@ def seed_clinical(users: dict[str, User], patients: dict[str, Patient]) -> None:
         _integrations(users, list(DosingRecord.objects.filter(patient=patient).order_by("session__starts_at")))
         _psychotherapy_notes(users, patient)
         vial.refresh_from_db()
-        inv.inventory_count(actor=users["nurse"], lot=vial, counted_quantity=vial.balance, witness=users["prescriber"])
+        inventory_count(actor=users["nurse"], lot=vial, counted_quantity=vial.balance, witness=users["prescriber"])
     except ApplicationError as exc:  # a demo must not stop the seed; say what was skipped
         log.warning("demo clinical records: stopped early: %s", exc.message)

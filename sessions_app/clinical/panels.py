@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from kap_clinic.common import clock
 from patients.models import CareTeamMembership, Patient
-from sessions_app.clinical import selectors as selectors_clinical
-from sessions_app.clinical import thresholds as clinical_settings
+from sessions_app.clinical import selectors, thresholds
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
 from sessions_app.scheduling.models import Session
@@ -34,7 +33,7 @@ def _clinician(request: HttpRequest) -> bool:
 def dashboard(request: HttpRequest, **page: Any) -> dict | None:
     if not _clinician(request):
         return None
-    hours = clinical_settings.current().unsigned_alert_hours
+    hours = thresholds.current().unsigned_alert_hours
     start, end = clock.day_bounds(clock.local_today())
     on_team = CareTeamMembership.objects.filter(patient=OuterRef("patient_id"), clinician=request.user, active=True)
     today = list(
@@ -44,7 +43,7 @@ def dashboard(request: HttpRequest, **page: Any) -> dict | None:
         .order_by("starts_at")
     )
     return {
-        "unsigned": selectors_clinical.unsigned_records_for(request.user, older_than_hours=hours),
+        "unsigned": selectors.unsigned_records_for(request.user, older_than_hours=hours),
         "unsigned_hours": hours,
         "dosing_today": today,
     }
@@ -68,8 +67,8 @@ def chart(request: HttpRequest, *, patient: Patient, **page: Any) -> dict | None
     )
     return {
         "recent_sessions": recent,
-        "cumulative": selectors_clinical.cumulative_doses(patient),
-        "dosing_history": list(selectors_clinical.dosing_history(patient)),
+        "cumulative": selectors.cumulative_doses(patient),
+        "dosing_history": list(selectors.dosing_history(patient)),
         "preparations": list(
             PreparationRecord.objects.filter(patient=patient).select_related("session").order_by("-created_at")[:5]
         ),
@@ -78,11 +77,9 @@ def chart(request: HttpRequest, *, patient: Patient, **page: Any) -> dict | None
             .select_related("session", "dosing_record__session")
             .order_by("-created_at")[:5]
         ),
-        "follow_ups": list(selectors_clinical.follow_up_checks(patient)),
+        "follow_ups": list(selectors.follow_up_checks(patient)),
         "is_therapist": user.is_therapist,
-        "my_notes": list(selectors_clinical.psychotherapy_notes_for(user, patient=patient)[:5])
-        if user.is_therapist
-        else [],
+        "my_notes": list(selectors.psychotherapy_notes_for(user, patient=patient)[:5]) if user.is_therapist else [],
         "open_dosing": DosingRecord.objects.filter(patient=patient, signed_at__isnull=True).count(),
     }
 

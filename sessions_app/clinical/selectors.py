@@ -1,11 +1,10 @@
-"""Permission-scoped reads of clinical records: dosing pages, notes, the controlled-substance log.
+"""Permission-scoped reads of clinical records: dosing pages, notes, the chart's dosing history.
 
 Who sees what (PRODUCT.md roles; reliability.md A3):
 - clinical records (dosing, preparation, integration, follow-up checks) are read by clinicians on
   the patient's care team; a clinician without that relationship gets a 404 (audited), a
   practice admin a 403 (no clinical content), a patient a 404 (the portal does not show them);
 - psychotherapy notes are read by their author only: 404 for everyone else, whatever the role;
-- the controlled-substance log is kept by prescribers and nurses (other roles: 403).
 Reads that load a page run a fixed number of queries whatever the number of rows.
 """
 
@@ -28,6 +27,7 @@ from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from patients.models import CareTeamMembership, Patient
 from patients.selectors import patient_list_visible_to
+from sessions_app.clinical import gates
 from sessions_app.clinical.models.dosing import (
     Administration,
     AdverseEvent,
@@ -36,6 +36,7 @@ from sessions_app.clinical.models.dosing import (
     GateOverride,
     Medication,
     Observation,
+    Route,
     VitalsReading,
 )
 from sessions_app.clinical.models.followup import FollowUpCheck
@@ -45,9 +46,8 @@ from sessions_app.clinical.models.notes import (
     PreparationRecord,
     PsychotherapyNote,
 )
-from sessions_app.clinical.services import dosing as dosing_services
-from sessions_app.clinical.services.notes import integration_dosing_for
-from sessions_app.inventory.models import InventoryCount, InventoryEntry, InventoryLot
+from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.selectors import usable_lots
 from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.selectors import session_get_for
 
@@ -126,17 +126,72 @@ def integration_get_for(*, user: Any, public_id: Any) -> IntegrationRecord:
     return _scoped_get(qs, user=user, public_id=public_id, patient_path="patient", what="integration record")
 
 
+def integration_dosing_for(session: Session) -> DosingRecord | None:
+    """The dosing record an integration session follows: its ``follows`` session, else the latest before it."""
+    if session.follows_id:
+        found = DosingRecord.objects.filter(session_id=session.follows_id).first()
+        if found is not None:
+            return found
+    return (
+        DosingRecord.objects.filter(patient_id=session.patient_id, session__starts_at__lt=session.starts_at)
+        .order_by("-session__starts_at")
+        .first()
+    )
+
+
 # --- the dosing page ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    due_at: dt.datetime | None
+    overdue: bool
+    label: str
+
+
+def vitals_reminder(state: gates.DosingState, *, discharged: bool = False) -> Reminder:
+    """When the next reading is due: every 15 min after the dose starts, and the 40-minute BP
+    re-check after an esketamine or IV start (settings). Nothing is due before the dose or after
+    discharge."""
+    start = state.first_dose_at
+    if start is None or discharged:
+        return Reminder(None, False, "")
+    settings = state.settings
+    readings = [v for v in state.live_vitals if v.taken_at >= start]
+    last = readings[-1].taken_at if readings else start
+    due = last + dt.timedelta(minutes=settings.vitals_interval_minutes)
+    label = "Vitals"
+    if state.dosing.is_esketamine or state.dosing.route == Route.IV:
+        recheck = start + dt.timedelta(minutes=settings.bp_recheck_minutes)
+        window = dt.timedelta(minutes=5)
+        recheck_done = any(abs(v.taken_at - recheck) <= window and v.systolic is not None for v in readings)
+        if not recheck_done and recheck <= due and (state.at <= recheck + window):
+            due, label = recheck, f"{settings.bp_recheck_minutes}-minute BP re-check"
+    return Reminder(due, state.at >= due, label)
+
+
+def bp_at(state: gates.DosingState, minutes: int, window: int = 10) -> VitalsReading | None:
+    """The reading closest to ``minutes`` after the first dose (within ``window`` minutes)."""
+    start = state.first_dose_at
+    if start is None:
+        return None
+    target = start + dt.timedelta(minutes=minutes)
+    candidates = [
+        v
+        for v in state.live_vitals
+        if v.systolic is not None and abs(v.taken_at - target) <= dt.timedelta(minutes=window)
+    ]
+    return min(candidates, key=lambda v: abs(v.taken_at - target), default=None)
 
 
 @dataclass
 class DosingPage:
     """What the live dosing page shows, built in a fixed number of queries."""
 
-    state: dosing_services.DosingState
-    checks: list[dosing_services.Check]
-    gate: dosing_services.BpGate
-    reminder: dosing_services.Reminder
+    state: gates.DosingState
+    checks: list[gates.Check]
+    gate: gates.BpGate
+    reminder: Reminder
     discharge: Discharge | None
     observations: list[Observation]
     adverse_events: list[AdverseEvent]
@@ -158,8 +213,8 @@ class DosingPage:
         return list(reversed(self.state.vitals))
 
     @property
-    def unmet(self) -> list[dosing_services.Check]:
-        return dosing_services.unmet_hard_checks(self.checks)
+    def unmet(self) -> list[gates.Check]:
+        return gates.unmet_hard_checks(self.checks)
 
     @property
     def can_dose(self) -> bool:
@@ -201,29 +256,29 @@ class DosingPage:
 
 def dosing_page(dosing: DosingRecord, *, at: dt.datetime | None = None) -> DosingPage:
     """Everything for the dosing page: record, vitals, doses, overrides, checks, discharge, lots."""
-    state = dosing_services.load_state(dosing, at=at)
+    state = gates.load_state(dosing, at=at)
     discharge = Discharge.objects.filter(dosing=dosing).select_related("discharged_by").first()
     observations = list(Observation.objects.filter(dosing=dosing).select_related("recorded_by"))
     events = list(AdverseEvent.objects.filter(dosing=dosing).select_related("recorded_by"))
     addenda = list(Addendum.objects.filter(dosing_record=dosing).select_related("author"))
-    checks = dosing_services.predose_checks(state) if dosing.signed_at is None or state.doses else []
+    checks = gates.predose_checks(state) if dosing.signed_at is None or state.doses else []
     today = clock.to_local(state.at).date()
     lots = list(usable_lots(dosing.medication, today)) if dosing.signed_at is None and discharge is None else []
     prescribers = list(care_team_prescribers(state.dosing.patient)) if dosing.signed_at is None else []
     page = DosingPage(
         state=state,
         checks=checks,
-        gate=dosing_services.bp_gate(state),
-        reminder=dosing_services.vitals_reminder(state, discharged=discharge is not None),
+        gate=gates.bp_gate(state),
+        reminder=vitals_reminder(state, discharged=discharge is not None),
         discharge=discharge,
         observations=observations,
         adverse_events=events,
         addenda=addenda,
         lots=lots,
         prescribers=prescribers,
-        earliest_discharge=dosing_services.earliest_discharge(state),
-        minimum_observation=dosing_services.minimum_observation_minutes(state.dosing, state.settings),
-        dose_range=dosing_services.dose_range(state.dosing, state.settings),
+        earliest_discharge=gates.earliest_discharge(state),
+        minimum_observation=gates.minimum_observation_minutes(state.dosing, state.settings),
+        dose_range=gates.dose_range(state.dosing, state.settings),
         latest_weight=state.weight_on(today),
     )
     if state.dosing.is_esketamine:
@@ -231,11 +286,10 @@ def dosing_page(dosing: DosingRecord, *, at: dt.datetime | None = None) -> Dosin
     return page
 
 
-def rems_summary(state: dosing_services.DosingState) -> dict[str, Any]:
+def rems_summary(state: gates.DosingState) -> dict[str, Any]:
     """What the esketamine REMS patient monitoring form asks, read from the record."""
-    s = state.settings
-    pre = dosing_services.latest_predose_bp(state)
-    at40 = dosing_services.bp_at(state, s.bp_recheck_minutes)
+    pre = gates.latest_predose_bp(state)
+    at40 = bp_at(state, state.settings.bp_recheck_minutes)
     last = next((v for v in reversed(state.live_vitals) if v.systolic is not None), None)
     doses = state.doses
     return {
@@ -246,13 +300,6 @@ def rems_summary(state: dosing_services.DosingState) -> dict[str, Any]:
         "bp_at_40": at40,
         "bp_at_end": last,
     }
-
-
-def usable_lots(medication: str, on: dt.date) -> QuerySet[InventoryLot]:
-    """Lots a dose of ``medication`` may come from on ``on``: not voided, not expired, not empty."""
-    return InventoryLot.objects.filter(
-        medication=medication, voided_at__isnull=True, expires_on__gte=on, balance__gt=0
-    ).order_by("expires_on", "lot_number")
 
 
 def care_team_prescribers(patient: Patient) -> QuerySet[User]:
@@ -406,102 +453,6 @@ def follow_up_checks(patient: Patient, *, limit: int = 5) -> QuerySet[FollowUpCh
     return FollowUpCheck.objects.filter(patient=patient).select_related("recorded_by", "session")[:limit]
 
 
-# --- controlled-substance log ------------------------------------------------------------------------
-
-
-def require_log_keeper(user: Any) -> None:
-    if not (_active(user) and (user.is_prescriber or user.is_nurse)):
-        raise PermissionDenied("The controlled-substance log is kept by prescribers and nurses.")
-
-
-def lot_list(*, include_empty: bool = True) -> QuerySet[InventoryLot]:
-    qs = InventoryLot.objects.select_related("received_by")
-    if not include_empty:
-        qs = qs.filter(balance__gt=0, voided_at__isnull=True)
-    return qs.order_by("medication", "expires_on", "lot_number")
-
-
-def lot_get_for(*, user: Any, public_id: Any) -> InventoryLot:
-    require_log_keeper(user)
-    try:
-        return InventoryLot.objects.select_related("received_by", "voided_by").get(public_id=public_id)
-    except (InventoryLot.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404("No lot matches the given query.") from None
-
-
-def lot_entries(lot: InventoryLot) -> QuerySet[InventoryEntry]:
-    return lot.entries.select_related("recorded_by", "witness", "patient", "voided_by", "administration").order_by(
-        "occurred_at", "id"
-    )
-
-
-def entry_get_for(*, user: Any, public_id: Any) -> InventoryEntry:
-    require_log_keeper(user)
-    try:
-        return InventoryEntry.objects.select_related("lot").get(public_id=public_id)
-    except (InventoryEntry.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404("No log entry matches the given query.") from None
-
-
-@dataclass
-class ReconciliationRow:
-    lot: InventoryLot
-    ledger_balance: Decimal
-    last_count: InventoryCount | None
-    adjusted_since_count: Decimal = Decimal(0)
-
-    @property
-    def ledger_matches(self) -> bool:
-        """The running balance equals the sum of the log (it always should; a mismatch means tampering)."""
-        return self.ledger_balance == self.lot.balance
-
-    @property
-    def count_discrepancy(self) -> Decimal | None:
-        """Counted minus what the log expected at the time of the latest count."""
-        return None if self.last_count is None else self.last_count.discrepancy
-
-    @property
-    def settled(self) -> bool:
-        """Adjustments recorded after the count account for its discrepancy."""
-        return not self.count_discrepancy or self.adjusted_since_count == self.count_discrepancy
-
-    @property
-    def has_discrepancy(self) -> bool:
-        return not self.ledger_matches or not self.settled
-
-    @property
-    def expired(self) -> bool:
-        return self.lot.expires_on < clock.local_today()
-
-
-def reconciliation_rows() -> list[ReconciliationRow]:
-    """Each lot: its balance, what the log adds up to, the latest count and whether adjustments
-    since settled its discrepancy. Three queries whatever the number of lots."""
-    lots = list(
-        InventoryLot.objects.annotate(ledger=Sum("entries__quantity")).order_by(
-            "medication", "expires_on", "lot_number"
-        )
-    )
-    latest: dict[int, InventoryCount] = {}
-    for count in (
-        InventoryCount.objects.filter(lot__in=lots)
-        .select_related("counted_by", "witness")
-        .order_by("lot_id", "-counted_at", "-id")
-    ):
-        latest.setdefault(count.lot_id, count)
-    adjusted: dict[int, Decimal] = {}
-    adjustments = InventoryEntry.objects.filter(
-        lot_id__in=list(latest), kind=InventoryEntry.Kind.ADJUSTMENT, voided_at__isnull=True
-    ).values_list("lot_id", "quantity", "occurred_at")
-    for lot_id, quantity, occurred_at in adjustments:
-        if occurred_at >= latest[lot_id].counted_at:
-            adjusted[lot_id] = adjusted.get(lot_id, Decimal(0)) + quantity
-    return [
-        ReconciliationRow(lot, lot.ledger or Decimal(0), latest.get(lot.pk), adjusted.get(lot.pk, Decimal(0)))
-        for lot in lots
-    ]
-
-
 @dataclass
 class RecordLink:
     """One clinical record reachable from a session page: what it is, where it is, its state."""
@@ -527,7 +478,6 @@ def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink]
         return None
     if not clinical_patients(user).filter(pk=session.patient_id).exists():
         return None
-    Kind = Session.Kind
     links: list[RecordLink] = []
 
     def state_of(record: Any, *, signable: bool = True) -> str:
@@ -537,13 +487,21 @@ def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink]
             return "recorded"
         return "signed" if record.signed_at else "unsigned"
 
-    def add(label: str, url_name: str, s: Session, record: Any, testid: str, *, signable: bool = True) -> None:
+    def add(label: str, url_name: str, linked: Session, record: Any, testid: str, *, signable: bool = True) -> None:
         addenda = getattr(record, "addenda_count", 0) if record is not None else 0
         links.append(
-            RecordLink(label, url_name, s.public_id, state_of(record, signable=signable), s.starts_at, addenda, testid)
+            RecordLink(
+                label,
+                url_name,
+                linked.public_id,
+                state_of(record, signable=signable),
+                linked.starts_at,
+                addenda,
+                testid,
+            )
         )
 
-    if session.kind == Kind.DOSING:
+    if session.kind == Session.Kind.DOSING:
         dosing = DosingRecord.objects.filter(session=session).annotate(addenda_count=Count("addenda")).first()
         add("Dosing record", "sessions_app:dosing", session, dosing, "record-dosing")
         preparation = (
@@ -563,10 +521,10 @@ def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink]
                 .order_by("session__starts_at")
             ):
                 add("Integration after it", "sessions_app:integration", integration.session, integration, "record-int")
-    elif session.kind == Kind.PREPARATION:
+    elif session.kind == Session.Kind.PREPARATION:
         record = PreparationRecord.objects.filter(session=session).annotate(addenda_count=Count("addenda")).first()
         add("Preparation record", "sessions_app:preparation", session, record, "record-prep")
-    elif session.kind == Kind.INTEGRATION:
+    elif session.kind == Session.Kind.INTEGRATION:
         record = (
             IntegrationRecord.objects.filter(session=session)
             .select_related("dosing_record__session")
@@ -580,7 +538,7 @@ def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink]
         if dosing is not None:
             dosing.addenda_count = dosing.addenda.count()
             add("Dosing session it follows", "sessions_app:dosing", dosing.session, dosing, "record-dosing")
-    elif session.kind == Kind.FOLLOW_UP:
+    elif session.kind == Session.Kind.FOLLOW_UP:
         check = FollowUpCheck.objects.filter(session=session).first()
         add("Follow-up questions", "sessions_app:follow_up_check", session, check, "record-follow-up", signable=False)
     return links

@@ -1,4 +1,4 @@
-"""Clinic-configurable clinical thresholds for dosing sessions, with the defaults of issue 6.
+"""Clinic-configurable clinical thresholds for dosing sessions, with their clinical defaults.
 
 domain.md (b) asks for these numbers to be configuration, not code: BP gates, dose ranges per
 route, alert limits, monitoring intervals, observation times, the discharge score. Each key has a

@@ -38,8 +38,6 @@ from sessions_app.inventory.models import (
     Unit,
 )
 
-E = InventoryEntry.Kind
-
 
 def _require_keeper(actor: Any, what: str) -> None:
     if not (is_active_user(actor) and (actor.is_prescriber or actor.is_nurse)):
@@ -87,7 +85,7 @@ def _apply(
             "insufficient_balance",
             f"Lot {lot.lot_number} has {quantity_label(lot, lot.balance)} left; this needs "
             f"{quantity_label(lot, -quantity)}. The balance cannot go below zero.",
-            field="quantity" if kind != E.ADMINISTRATION else "lot",
+            field="quantity" if kind != InventoryEntry.Kind.ADMINISTRATION else "lot",
         )
     try:
         with transaction.atomic():
@@ -154,7 +152,7 @@ def inventory_debit_for_dose(
     return _apply(
         lot=locked,
         quantity=-quantity,
-        kind=E.ADMINISTRATION,
+        kind=InventoryEntry.Kind.ADMINISTRATION,
         actor=actor,
         at=at,
         patient=patient,
@@ -212,7 +210,14 @@ def lot_receive(
         received_at=now,
         received_by=actor,
     )
-    _apply(lot=lot, quantity=amount, kind=E.RECEIPT, actor=actor, at=now, reason=f"Invoice {invoice_number}")
+    _apply(
+        lot=lot,
+        quantity=amount,
+        kind=InventoryEntry.Kind.RECEIPT,
+        actor=actor,
+        at=now,
+        reason=f"Invoice {invoice_number}",
+    )
     lot.refresh_from_db()
     audit_record(
         actor=actor,
@@ -236,7 +241,13 @@ def inventory_waste(
     witness = _witness(actor, witness)
     reason = text(reason, field="reason", label="A reason (what was wasted and how)", max_length=300, required=True)
     entry = _apply(
-        lot=locked, quantity=-amount, kind=E.WASTE, actor=actor, at=timezone.now(), witness=witness, reason=reason
+        lot=locked,
+        quantity=-amount,
+        kind=InventoryEntry.Kind.WASTE,
+        actor=actor,
+        at=timezone.now(),
+        witness=witness,
+        reason=reason,
     )
     audit_record(actor=actor, action="inventory.wasted", target=entry, changed_fields=["quantity", "witness", "reason"])
     return entry
@@ -252,7 +263,9 @@ def inventory_adjust(*, actor: User, lot: InventoryLot, quantity: Any, reason: s
     if amount == 0:
         raise ValidationFailed("An adjustment of zero changes nothing.", field="quantity")
     reason = text(reason, field="reason", label="A reason for the adjustment", max_length=300, required=True)
-    entry = _apply(lot=locked, quantity=amount, kind=E.ADJUSTMENT, actor=actor, at=timezone.now(), reason=reason)
+    entry = _apply(
+        lot=locked, quantity=amount, kind=InventoryEntry.Kind.ADJUSTMENT, actor=actor, at=timezone.now(), reason=reason
+    )
     audit_record(actor=actor, action="inventory.adjusted", target=entry, changed_fields=["quantity", "reason"])
     return entry
 
@@ -261,7 +274,7 @@ def _void_entry(*, actor: User, entry: InventoryEntry, reason: str) -> Inventory
     entry = InventoryEntry.objects.select_for_update().select_related("lot").get(pk=entry.pk)
     if entry.voided_at is not None:
         raise Conflict("This entry is already voided.", field="entry")
-    if entry.kind == E.VOID:
+    if entry.kind == InventoryEntry.Kind.VOID:
         raise Conflict("A void entry cannot itself be voided; record an adjustment instead.", field="entry")
     reason = text(reason, field="reason", label="A reason for the void", max_length=300, required=True)
     locked = _locked(entry.lot)
@@ -269,7 +282,7 @@ def _void_entry(*, actor: User, entry: InventoryEntry, reason: str) -> Inventory
     reversal = _apply(
         lot=locked,
         quantity=-entry.quantity,
-        kind=E.VOID,
+        kind=InventoryEntry.Kind.VOID,
         actor=actor,
         at=now,
         reason=reason,
@@ -285,7 +298,7 @@ def _void_entry(*, actor: User, entry: InventoryEntry, reason: str) -> Inventory
 def inventory_entry_void(*, actor: User, entry: InventoryEntry, reason: str) -> InventoryEntry:
     """Void a receipt, waste or adjustment entered by mistake (a dose is voided with its administration)."""
     _require_keeper(actor, "void a log entry")
-    if entry.kind == E.ADMINISTRATION:
+    if entry.kind == InventoryEntry.Kind.ADMINISTRATION:
         raise Conflict("A dose is voided from its dosing record (void the administration).", field="entry")
     reversal = _void_entry(actor=actor, entry=entry, reason=reason)
     audit_record(
@@ -301,13 +314,13 @@ def lot_void(*, actor: User, lot: InventoryLot, reason: str) -> InventoryLot:
     locked = _locked(lot)
     if locked.voided_at is not None:
         raise Conflict("This lot is already voided.", field="lot")
-    active = locked.entries.filter(voided_at__isnull=True).exclude(kind=E.VOID)
-    if active.exclude(kind=E.RECEIPT).exists():
+    active = locked.entries.filter(voided_at__isnull=True).exclude(kind=InventoryEntry.Kind.VOID)
+    if active.exclude(kind=InventoryEntry.Kind.RECEIPT).exists():
         raise Conflict(
             "Stock has already moved in this lot; correct it with an adjustment instead of voiding it.", field="lot"
         )
     reason = text(reason, field="reason", label="A reason for the void", max_length=300, required=True)
-    for receipt in active.filter(kind=E.RECEIPT):
+    for receipt in active.filter(kind=InventoryEntry.Kind.RECEIPT):
         _void_entry(actor=actor, entry=receipt, reason=reason)
     InventoryLot.objects.filter(pk=locked.pk).update(voided_at=timezone.now(), voided_by=actor, void_reason=reason)
     locked.refresh_from_db()

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions_app.scheduling.services.sessions import session_schedule
-from tests.sessions_app.clinical import helpers as h
+from tests.sessions_app.clinical import helpers
 from tests.sessions_app.conftest import make_clinic
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,8 +38,8 @@ def prepared_patient(personas, time_machine, settings):
     p = personas
     time_machine.move_to(dt.datetime(2026, 3, 2, 8, 0, tzinfo=NY), tick=True)
     clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
-    h.make_eligible(p.demo_patient, p.prescriber)
-    h.grant_consent(p.demo_patient, "kap_treatment", p.admin)
+    helpers.make_eligible(p.demo_patient, p.prescriber)
+    helpers.grant_consent(p.demo_patient, "kap_treatment", p.admin)
     prep = session_schedule(
         actor=p.admin,
         patient=p.demo_patient,
@@ -48,10 +48,10 @@ def prepared_patient(personas, time_machine, settings):
         lead_clinician=p.therapist,
         room=clinic.consult_room,
     )
-    h.sign_preparation(p, prep)
-    h.record_weight(p.demo_patient, p.nurse, "70.0")
-    h.record_phq9(p.demo_patient, p.nurse)
-    lot = h.receive_lot(p.nurse, lot_number="KV-2026-17", quantity="500")
+    helpers.sign_preparation(p, prep)
+    helpers.record_weight(p.demo_patient, p.nurse, "70.0")
+    helpers.record_phq9(p.demo_patient, p.nurse)
+    lot = helpers.receive_lot(p.nurse, lot_number="KV-2026-17", quantity="500")
     session = session_schedule(
         actor=p.admin,
         patient=p.demo_patient,
@@ -157,7 +157,7 @@ def test_a_whole_dosing_session_from_checks_to_the_signed_note(
     page.fill("#sign-password", "wrong-password")
     page.locator("[data-testid=sign]").click()
     expect(page.locator("[data-testid=signature-card]")).to_contain_text("The password is not correct")
-    page.fill("#sign-password", h.PASSWORD)
+    page.fill("#sign-password", helpers.PASSWORD)
     page.locator("[data-testid=sign]").click()
     expect(page.locator("[data-testid=signature]")).to_contain_text("Signed by Dr. Priya Raman")
     expect(page.locator("[data-testid=vitals-form]")).to_have_count(0)

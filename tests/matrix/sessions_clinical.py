@@ -1,4 +1,4 @@
-"""Access rules for clinical records (issue 6): dosing page, notes, follow-up checks, the
+"""Access rules for clinical records: dosing page, notes, follow-up checks, the
 controlled-substance log, clinical thresholds, and their API.
 
 Clinical records: clinicians on the care team (prescriber, nurse, therapist) read them; the
@@ -68,8 +68,8 @@ def _world(p):
     from kap_clinic.common import clock
     from sessions_app.clinical.models.dosing import Administration, DosingRecord, VitalsReading
     from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord, PsychotherapyNote
-    from sessions_app.inventory import services as inv
     from sessions_app.inventory.models import InventoryLot
+    from sessions_app.inventory.services import lot_receive
     from sessions_app.scheduling.services.sessions import session_schedule
     from tests.sessions_app.conftest import make_clinic
 
@@ -105,7 +105,7 @@ def _world(p):
         session=integration, patient=p.demo_patient, dosing_record=dosing, author=p.therapist, experience="x"
     )
     note = PsychotherapyNote.objects.create(patient=p.demo_patient, author=p.therapist, body="Private process note")
-    lot = inv.lot_receive(
+    lot = lot_receive(
         actor=p.nurse,
         product="ketamine_vial",
         lot_number="M-1",

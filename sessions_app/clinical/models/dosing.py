@@ -3,9 +3,9 @@ observations, adverse events, discharge; and the clinic's clinical thresholds.
 
 One ``DosingRecord`` per dosing ``Session``. Everything under it points to it (``dosing``), so
 once the record is signed the database refuses new or changed rows under it as well as changes
-to the record (migration 0005). Rules live in ``sessions_app/services/dosing.py``; thresholds in
-``sessions_app/clinical_settings.py``. Times are server times (``timezone.now()`` when the
-clinician pressed the button), never typed in.
+to the record (migration 0005). The gates live in ``sessions_app/clinical/gates.py``, the rules
+in ``sessions_app/clinical/services/``; thresholds in ``sessions_app/clinical/thresholds.py``.
+Times are server times (``timezone.now()`` when the clinician pressed the button), never typed in.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sessions_app.common.vocabulary import Medication, Route
 
 
 class ClinicalSetting(models.Model):
-    """A clinic's override of one threshold (defaults live in ``clinical_settings.SPECS``)."""
+    """A clinic's override of one threshold (defaults live in ``thresholds.SPECS``)."""
 
     key = models.CharField(max_length=60, unique=True)
     value = models.DecimalField(max_digits=8, decimal_places=2)
@@ -134,7 +134,7 @@ ALERT_LABELS = {
 class VitalsReading(NoDeleteModel):
     """One set of vitals, timestamped by the server when entered.
 
-    ``alerts`` lists the alert limits the reading crossed (codes, see ``services.dosing``); an
+    ``alerts`` lists the alert limits the reading crossed (codes, see ``services.monitoring.alerts_for``); an
     alert stays visible until a clinician acknowledges it. A mistyped reading is voided (reason),
     never deleted.
     """

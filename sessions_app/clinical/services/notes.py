@@ -37,6 +37,7 @@ from sessions_app.clinical.models.notes import (
     PsychotherapyNoteAddendum,
     Readiness,
 )
+from sessions_app.clinical.selectors import integration_dosing_for
 from sessions_app.common.inputs import (
     RecordSigned,
     boolean,
@@ -148,19 +149,6 @@ INTEGRATION_TEXT = (
     ("plan", "Plan"),
     ("homework", "Homework"),
 )
-
-
-def integration_dosing_for(session: Session) -> DosingRecord | None:
-    """The dosing record an integration session follows: its ``follows`` session, else the latest before it."""
-    if session.follows_id:
-        found = DosingRecord.objects.filter(session_id=session.follows_id).first()
-        if found is not None:
-            return found
-    return (
-        DosingRecord.objects.filter(patient_id=session.patient_id, session__starts_at__lt=session.starts_at)
-        .order_by("-session__starts_at")
-        .first()
-    )
 
 
 @transaction.atomic

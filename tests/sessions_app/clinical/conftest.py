@@ -14,9 +14,9 @@ import zoneinfo
 
 import pytest
 
-from sessions_app.clinical.services import dosing as dosing_services
+from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
 
-from . import helpers as h
+from . import helpers
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 MONDAY = dt.date(2026, 3, 2)
@@ -63,25 +63,25 @@ def ready(personas, book, clinic, clock):
         vitals: dict | bool | None = True,
         medication: str = "racemic_ketamine",
         route: str = "iv",
-    ) -> h.Ready:
+    ) -> helpers.Ready:
         patient = p.demo_patient
         if eligible:
-            h.make_eligible(patient, p.prescriber)
+            helpers.make_eligible(patient, p.prescriber)
         kind = "esketamine_treatment" if medication == "esketamine" else "kap_treatment"
-        record = h.grant_consent(patient, kind, p.admin) if consent else None
+        record = helpers.grant_consent(patient, kind, p.admin) if consent else None
         if prepared:
             prep = book(local(MONDAY, 9), kind="preparation", lead_clinician=p.therapist, room=clinic.consult_room)
-            h.sign_preparation(p, prep)
+            helpers.sign_preparation(p, prep)
         if weight:
-            h.record_weight(patient, p.nurse, "70.0")
+            helpers.record_weight(patient, p.nurse, "70.0")
         if phq9:
-            h.record_phq9(patient, p.nurse)
+            helpers.record_phq9(patient, p.nurse)
         if medication == "esketamine":
-            lot = h.receive_lot(
+            lot = helpers.receive_lot(
                 p.nurse, product="esketamine_device", lot_number="ESK-1", quantity="12", concentration="28 mg/device"
             )
         else:
-            lot = h.receive_lot(p.nurse)
+            lot = helpers.receive_lot(p.nurse)
         session = book(
             local(TUESDAY, 10),
             kind="dosing",
@@ -90,20 +90,20 @@ def ready(personas, book, clinic, clock):
             room=clinic.dosing_room,
         )
         clock.go(local(TUESDAY, 9, 45))
-        dosing = dosing_services.dosing_open(actor=p.nurse, session=session, medication=medication, route=route)
+        dosing = dosing_open(actor=p.nurse, session=session, medication=medication, route=route)
         if checked_in:
-            dosing_services.dosing_check_in(actor=p.nurse, dosing=dosing)
+            dosing_check_in(actor=p.nurse, dosing=dosing)
         if fasting:
-            dosing_services.dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
+            dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
         if ride_home:
-            dosing_services.dosing_confirm(
+            dosing_confirm(
                 actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100"
             )
         if vitals:
-            h.full_vitals(p, dosing, **(vitals if isinstance(vitals, dict) else {}))
+            helpers.full_vitals(p, dosing, **(vitals if isinstance(vitals, dict) else {}))
         clock.advance(minutes=5)
         dosing.refresh_from_db()
         session.refresh_from_db()
-        return h.Ready(session=session, dosing=dosing, lot=lot, consent=record)
+        return helpers.Ready(session=session, dosing=dosing, lot=lot, consent=record)
 
     return make

@@ -21,10 +21,10 @@ from consent.services.signing import consent_revoke
 from kap_clinic.accounts.demo import DEMO_PASSWORD
 from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
 from sessions_app.clinical.models.dosing import DosingRecord
-from sessions_app.clinical.services import dosing as dosing_services
-from sessions_app.clinical.services import notes as note_services
-from sessions_app.inventory import services as inventory_services
+from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.monitoring import vitals_record
 from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.services import lot_receive
 from sessions_app.scheduling.models import Session
 
 PASSWORD = DEMO_PASSWORD
@@ -130,7 +130,7 @@ def receive_lot(
     days: int = 365,
     concentration: str = "50 mg/mL",
 ) -> InventoryLot:
-    return inventory_services.lot_receive(
+    return lot_receive(
         actor=by,
         product=product,
         lot_number=lot_number,
@@ -150,7 +150,7 @@ def expire_lot(lot: InventoryLot) -> InventoryLot:
 
 
 def sign_preparation(p, prep_session: Session, readiness: str = "ready"):
-    record = note_services.preparation_save(
+    record = notes.preparation_save(
         actor=p.therapist,
         session=prep_session,
         intentions="Understand my grief",
@@ -160,7 +160,7 @@ def sign_preparation(p, prep_session: Session, readiness: str = "ready"):
         ride_home_plan="Partner drives",
         readiness=readiness,
     )
-    return note_services.record_sign(actor=p.therapist, record=record, password=PASSWORD)
+    return notes.record_sign(actor=p.therapist, record=record, password=PASSWORD)
 
 
 @dataclass
@@ -175,4 +175,4 @@ class Ready:
 
 def full_vitals(p, dosing: DosingRecord, **values):
     reading = {"systolic": 124, "diastolic": 80, "heart_rate": 72, "spo2": 98, "resp_rate": 14, **values}
-    return dosing_services.vitals_record(actor=p.nurse, dosing=dosing, **reading)
+    return vitals_record(actor=p.nurse, dosing=dosing, **reading)

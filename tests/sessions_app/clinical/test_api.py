@@ -9,10 +9,10 @@ from django.urls import reverse
 from kap_clinic.audit.models import AuditEvent
 from sessions_app.clinical.models.dosing import Administration, GateOverride
 from sessions_app.clinical.models.notes import PsychotherapyNote
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.monitoring import vitals_alert_acknowledge
 
-from . import helpers as h
+from . import helpers
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_a_full_session_through_the_api(personas, ready, api_for, clock) -> None
     assert response.json()["discharge"]["observation_minutes"] == 60
     response = api_for(personas.prescriber).post(
         url("clinical_record_sign", kind="dosing", public_id=r.dosing.public_id),
-        {"password": h.PASSWORD},
+        {"password": helpers.PASSWORD},
         format="json",
     )
     assert response.status_code == 200
@@ -132,7 +132,7 @@ def test_each_pre_dose_gate_refuses_through_the_api(personas, ready, api_for, kw
 
 def test_revoked_consent_refuses_through_the_api(personas, ready, api_for) -> None:
     r = ready()
-    h.revoke_consent(r.consent, personas.prescriber)
+    helpers.revoke_consent(r.consent, personas.prescriber)
     response = post_dose(api_for(personas.nurse), personas, r)
     assert response.status_code == 409
     code, message = error(response)
@@ -142,7 +142,7 @@ def test_revoked_consent_refuses_through_the_api(personas, ready, api_for) -> No
 
 def test_a_not_eligible_decision_refuses_through_the_api(personas, ready, api_for) -> None:
     r = ready()
-    h.make_not_eligible(personas.demo_patient, personas.prescriber)
+    helpers.make_not_eligible(personas.demo_patient, personas.prescriber)
     response = post_dose(api_for(personas.nurse), personas, r)
     assert response.status_code == 409
     code, message = error(response)
@@ -214,7 +214,7 @@ def test_discharge_at_45_minutes_is_a_409_without_override(personas, ready, api_
 
 def test_an_expired_lot_is_a_409(personas, ready, api_for) -> None:
     r = ready()
-    h.expire_lot(r.lot)
+    helpers.expire_lot(r.lot)
     response = post_dose(api_for(personas.nurse), personas, r)
     assert response.status_code == 409
     code, message = error(response)
@@ -225,7 +225,7 @@ def test_an_expired_lot_is_a_409(personas, ready, api_for) -> None:
 def test_a_balance_below_zero_is_a_409(personas, ready, api_for) -> None:
     r = ready()
     api = api_for(personas.nurse)
-    small = h.receive_lot(personas.nurse, lot_number="S-1", quantity="10")
+    small = helpers.receive_lot(personas.nurse, lot_number="S-1", quantity="10")
     response = api.post(
         url("dosing_administrations", public_id=r.dosing.public_id),
         {**dose_body(personas, r), "lot": str(small.public_id)},
@@ -259,8 +259,8 @@ def test_implausible_vitals_are_a_400_naming_the_field(personas, ready, api_for)
 
 def test_a_signed_record_cannot_be_changed_through_the_api(personas, ready, api_for) -> None:
     r = ready(vitals={"systolic": 190, "diastolic": 118})
-    ds.vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
-    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=h.PASSWORD)
+    vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
+    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=helpers.PASSWORD)
     api = api_for(personas.nurse)
     response = api.post(url("dosing_vitals", public_id=r.dosing.public_id), {"heart_rate": 70}, format="json")
     assert response.status_code == 409
@@ -279,11 +279,11 @@ def test_a_signed_record_cannot_be_changed_through_the_api(personas, ready, api_
 def test_signing_through_the_api_needs_the_right_person_and_password(personas, ready, api_for) -> None:
     r = ready()
     sign = url("clinical_record_sign", kind="dosing", public_id=r.dosing.public_id)
-    assert api_for(personas.nurse).post(sign, {"password": h.PASSWORD}, format="json").status_code == 403
+    assert api_for(personas.nurse).post(sign, {"password": helpers.PASSWORD}, format="json").status_code == 403
     response = api_for(personas.prescriber).post(sign, {"password": "nope"}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "password"
-    assert api_for(personas.outsider).post(sign, {"password": h.PASSWORD}, format="json").status_code == 404
+    assert api_for(personas.outsider).post(sign, {"password": helpers.PASSWORD}, format="json").status_code == 404
 
 
 def test_a_psychotherapy_note_is_invisible_to_everyone_but_its_author(personas, ready, api_for, client_for) -> None:
@@ -295,7 +295,7 @@ def test_a_psychotherapy_note_is_invisible_to_everyone_but_its_author(personas, 
         assert api_for(person).get(detail).status_code == 404, person
         assert api_for(person).patch(detail, {"body": "x"}, format="json").status_code == 404
         sign = url("psychotherapy_note_action", public_id=note.public_id, action="sign")
-        assert api_for(person).post(sign, {"password": h.PASSWORD}, format="json").status_code == 404
+        assert api_for(person).post(sign, {"password": helpers.PASSWORD}, format="json").status_code == 404
         page = reverse("sessions_app:psychotherapy_note", kwargs={"public_id": note.public_id})
         assert client_for(person).get(page).status_code == 404, person
     assert api_for(personas.prescriber).get(url("psychotherapy_notes")).json() == []

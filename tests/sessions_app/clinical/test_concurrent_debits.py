@@ -9,24 +9,24 @@ import pytest
 from django.db import connection
 
 from kap_clinic.common.errors import ApplicationError
-from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryLot
+from sessions_app.inventory.services import inventory_waste
 
-from . import helpers as h
+from . import helpers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers (PostgreSQL)")
 def test_two_concurrent_debits_cannot_overdraw_a_lot(personas) -> None:
-    lot = h.receive_lot(personas.nurse, lot_number="RACE-1", quantity="30")
+    lot = helpers.receive_lot(personas.nurse, lot_number="RACE-1", quantity="30")
     barrier = threading.Barrier(2, timeout=15)
     outcomes: list[str] = []
 
     def waste(actor, witness):
         try:
             barrier.wait()
-            inv.inventory_waste(actor=actor, lot=lot, quantity="20", witness=witness, reason="Race test")
+            inventory_waste(actor=actor, lot=lot, quantity="20", witness=witness, reason="Race test")
             outcomes.append("ok")
         except ApplicationError as exc:
             outcomes.append(exc.code)

@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from sessions_app.clinical.gates import load_state, predose_checks
 from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord
 from sessions_app.clinical.models.notes import PsychotherapyNote
-from sessions_app.clinical.selectors import reconciliation_rows
 from sessions_app.inventory.models import InventoryEntry, InventoryLot
+from sessions_app.inventory.selectors import reconciliation_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,6 @@ def test_the_demo_history_is_coherent_in_time() -> None:
     from kap_clinic.audit.models import AuditEvent
     from kap_clinic.common import clock
     from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient
-    from sessions_app.clinical.services import dosing as ds
 
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     patient = Patient.objects.get(email="patient@demo.clinic")
@@ -78,8 +78,8 @@ def test_the_demo_history_is_coherent_in_time() -> None:
 
     # Every past dose went through administration_record: every check (warnings too) met at its start.
     for record in records:
-        state = ds.load_state(record)
-        checks = ds.predose_checks(state)
+        state = load_state(record)
+        checks = predose_checks(state)
         assert [c.key for c in checks if not c.met] == [], record.session.starts_at
         administration = record.administrations.get()
         event = AuditEvent.objects.get(action="dosing.administered", target_public_id=str(administration.public_id))

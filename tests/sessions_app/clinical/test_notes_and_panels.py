@@ -8,11 +8,12 @@ from django.urls import reverse
 from kap_clinic.accounts.models import User
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from sessions_app.clinical.models.dosing import DosingRecord
-from sessions_app.clinical.services import dosing as ds
 from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.administration import administration_end
+from sessions_app.clinical.services.monitoring import vitals_alert_acknowledge
 from sessions_app.common.inputs import RecordSigned
 
-from . import helpers as h
+from . import helpers
 from .conftest import TUESDAY, local
 from .test_dosing_gates import give
 from .test_monitoring_and_discharge import discharge
@@ -45,7 +46,7 @@ def test_an_integration_record_links_to_the_dosing_session_it_follows(personas, 
     integration = book(local(TUESDAY, 15), kind="integration", lead_clinician=personas.therapist, follows=r.session)
     record = notes.integration_save(actor=personas.therapist, session=integration, experience="Felt held", plan="Walks")
     assert record.dosing_record == r.dosing
-    notes.record_sign(actor=personas.therapist, record=record, password=h.PASSWORD)
+    notes.record_sign(actor=personas.therapist, record=record, password=helpers.PASSWORD)
     with pytest.raises(RecordSigned):
         notes.integration_save(actor=personas.therapist, session=integration, experience="changed")
 
@@ -86,7 +87,7 @@ def test_the_preparation_page_saves_and_signs(personas, book, clock, client_for)
     response = client.post(url, {"action": "sign", "password": "wrong"})
     assert response.status_code == 400
     assert "The password is not correct" in response.content.decode()
-    assert client.post(url, {"action": "sign", "password": h.PASSWORD}).status_code == 302
+    assert client.post(url, {"action": "sign", "password": helpers.PASSWORD}).status_code == 302
     html = client.get(url).content.decode()
     assert "Signed by Tessa Kline" in html
     assert 'name="intentions"' not in html  # read-only once signed
@@ -124,7 +125,7 @@ def test_the_chart_shows_the_cumulative_dose_to_clinicians_only(personas, ready,
     r = ready()
     give(personas, r, "35")
     clock.advance(minutes=40)
-    ds.administration_end(actor=personas.nurse, administration=r.dosing.administrations.get())
+    administration_end(actor=personas.nurse, administration=r.dosing.administrations.get())
     clock.advance(minutes=60)
     discharge(personas, r)
     url = reverse("patients:detail", kwargs={"public_id": personas.demo_patient.public_id})
@@ -138,14 +139,14 @@ def test_the_chart_shows_the_cumulative_dose_to_clinicians_only(personas, ready,
 
 def test_no_clinical_record_can_be_changed_in_the_django_admin(personas, ready, clock, client) -> None:
     r = ready(vitals={"systolic": 190, "diastolic": 118})
-    ds.vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
+    vitals_alert_acknowledge(actor=personas.prescriber, reading=r.dosing.vitals.get())
     superuser = User.objects.create_superuser("root@demo.clinic", "root-pass-123", full_name="Root")
     client.force_login(superuser)
     change = reverse("admin:sessions_app_dosingrecord_change", args=[r.dosing.pk])
     assert client.get(change).status_code == 200  # view only
     # Unsigned records are edited in the app (validated, audited), not here.
     assert client.post(change, {"escort_name": "Someone else", "escort_phone": "1"}).status_code == 403
-    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=h.PASSWORD)
+    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=helpers.PASSWORD)
     response = client.post(change, {"escort_name": "Someone else", "escort_phone": "1"})
     assert response.status_code == 403
     delete = reverse("admin:sessions_app_dosingrecord_delete", args=[r.dosing.pk])
@@ -158,15 +159,15 @@ def test_no_clinical_record_can_be_changed_in_the_django_admin(personas, ready, 
 
 
 def test_the_unsigned_list_uses_the_threshold_setting(personas, ready, clock) -> None:
-    from sessions_app.clinical import thresholds as clinical_settings
+    from sessions_app.clinical import thresholds
 
     ready()
     clock.advance(hours=25)
-    clinical_settings.clinical_setting_change(
+    thresholds.clinical_setting_change(
         actor=personas.prescriber, key="unsigned_alert_hours", value="24", reason="Policy"
     )
     from sessions_app.clinical.selectors import unsigned_records_for
 
-    hours = clinical_settings.current().unsigned_alert_hours
+    hours = thresholds.current().unsigned_alert_hours
     assert hours == 24
     assert len(unsigned_records_for(personas.prescriber, older_than_hours=hours)) == 1

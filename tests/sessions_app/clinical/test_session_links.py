@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from sessions_app.clinical.services import notes
 
-from . import helpers as h
+from . import helpers
 from .conftest import TUESDAY, local
 from .test_signing import completed
 
@@ -32,7 +32,7 @@ def test_a_dosing_session_links_its_record_the_preparation_before_and_the_integr
     personas, ready, book, clock, client_for
 ) -> None:
     r = completed(personas, ready, clock)
-    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=h.PASSWORD)
+    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=helpers.PASSWORD)
     notes.addendum_add(actor=personas.nurse, record=r.dosing, reason="Late entry", body="Escort at 11:50")
     integration = book(local(TUESDAY, 15), kind="integration", lead_clinician=personas.therapist, follows=r.session)
     notes.integration_save(actor=personas.therapist, session=integration, experience="Felt held")

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kap_clinic.audit.models import AuditEvent
 from sessions_app.clinical.models.dosing import ClinicalSettingChange
-from sessions_app.clinical.services import dosing as ds
+from sessions_app.common.inputs import GateRefused
 
 from .test_dosing_gates import give
 from .test_monitoring_and_discharge import discharge, end_dose
@@ -41,6 +41,6 @@ def test_a_threshold_changed_on_the_page_is_audited_and_moves_the_gate(personas,
     clock.advance(minutes=40)
     end_dose(personas, r)
     clock.advance(minutes=75)  # enough under the default 60, not under the clinic's 90
-    with pytest.raises(ds.GateRefused) as exc:
+    with pytest.raises(GateRefused) as exc:
         discharge(personas, r)
     assert "Only 75 minutes since the dose ended; discharge needs 90 minutes" in exc.value.message

@@ -18,10 +18,16 @@ from consent.models import ConsentKind, ConsentRecord
 from consent.services.documents import consent_document_create, consent_document_publish
 from consent.signature import generated_signature_png
 from patients.models import Assessment
-from sessions_app.clinical.services import dosing as ds
-from sessions_app.clinical.services import notes as note_services
+from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.administration import (
+    administration_end,
+    administration_record,
+    esketamine_device_give,
+)
+from sessions_app.clinical.services.discharge import discharge_record
+from sessions_app.clinical.services.monitoring import adverse_event_record, observation_record
 from sessions_app.reports.models import GeneratedReport
-from tests.sessions_app.clinical import helpers as h
+from tests.sessions_app.clinical import helpers
 
 ALDRETE_OK = {
     "aldrete_activity": 2,
@@ -45,14 +51,14 @@ PSYCHOTHERAPY_SECRET = "Process note: childhood memory of the lake house"
 def finished_racemic_session(p, ready, clock):
     """IV racemic ketamine 35 mg, vitals every 15 min, nausea treated, discharged and signed."""
     r = ready()
-    dose = ds.administration_record(
+    dose = administration_record(
         actor=p.nurse, dosing=r.dosing, dose_mg="35", lot=r.lot, ordering_prescriber=p.prescriber, infusion_minutes=40
     )
     for minutes, bp in ((15, (138, 88)), (15, (142, 90)), (15, (132, 84))):
         clock.advance(minutes=minutes)
-        h.full_vitals(p, r.dosing, systolic=bp[0], diastolic=bp[1], heart_rate=84)
-    ds.observation_record(actor=p.nurse, dosing=r.dosing, moaas=4, dissociation="moderate")
-    ds.adverse_event_record(
+        helpers.full_vitals(p, r.dosing, systolic=bp[0], diastolic=bp[1], heart_rate=84)
+    observation_record(actor=p.nurse, dosing=r.dosing, moaas=4, dissociation="moderate")
+    adverse_event_record(
         actor=p.nurse,
         dosing=r.dosing,
         code="nausea",
@@ -61,11 +67,11 @@ def finished_racemic_session(p, ready, clock):
         intervention_detail="Ondansetron 4 mg ODT",
     )
     clock.advance(minutes=5)
-    ds.administration_end(actor=p.nurse, administration=dose)
+    administration_end(actor=p.nurse, administration=dose)
     clock.advance(minutes=65)
-    h.full_vitals(p, r.dosing, systolic=124, diastolic=78, heart_rate=70)
-    ds.observation_record(actor=p.nurse, dosing=r.dosing, moaas=5, dissociation="none")
-    ds.discharge_record(
+    helpers.full_vitals(p, r.dosing, systolic=124, diastolic=78, heart_rate=70)
+    observation_record(actor=p.nurse, dosing=r.dosing, moaas=5, dissociation="none")
+    discharge_record(
         actor=p.nurse,
         dosing=r.dosing,
         escort_confirmed=True,
@@ -73,28 +79,28 @@ def finished_racemic_session(p, ready, clock):
         instructions_given=True,
         **ALDRETE_OK,
     )
-    note_services.psychotherapy_note_save(
+    notes.psychotherapy_note_save(
         actor=p.therapist, patient=r.session.patient, session=r.session, body=PSYCHOTHERAPY_SECRET
     )
-    note_services.record_sign(actor=p.prescriber, record=r.dosing, password=h.PASSWORD)
+    notes.record_sign(actor=p.prescriber, record=r.dosing, password=helpers.PASSWORD)
     r.dosing.refresh_from_db()
     return r
 
 
 def finished_esketamine_session(p, ready, clock):
     r = ready(medication="esketamine", route="intranasal")
-    dose = ds.administration_record(
+    dose = administration_record(
         actor=p.nurse, dosing=r.dosing, dose_mg="56", lot=r.lot, ordering_prescriber=p.prescriber
     )
     clock.advance(minutes=5)
-    ds.esketamine_device_give(actor=p.nurse, administration=dose)
+    esketamine_device_give(actor=p.nurse, administration=dose)
     for _ in range(8):
         clock.advance(minutes=5)
-        h.full_vitals(p, r.dosing, systolic=146, diastolic=92) if _ == 6 else None
+        helpers.full_vitals(p, r.dosing, systolic=146, diastolic=92) if _ == 6 else None
     clock.advance(minutes=80)
-    h.full_vitals(p, r.dosing, systolic=128, diastolic=82)
-    ds.observation_record(actor=p.nurse, dosing=r.dosing, moaas=5, dissociation="none")
-    ds.discharge_record(
+    helpers.full_vitals(p, r.dosing, systolic=128, diastolic=82)
+    observation_record(actor=p.nurse, dosing=r.dosing, moaas=5, dissociation="none")
+    discharge_record(
         actor=p.nurse,
         dosing=r.dosing,
         escort_confirmed=True,
