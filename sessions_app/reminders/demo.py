@@ -16,7 +16,7 @@ from django.utils import timezone
 from kap_clinic.accounts.models import User
 from patients.models import Patient
 from sessions_app.reminders.models import Reminder
-from sessions_app.reminders.services import reminders_replan_for_session
+from sessions_app.reminders.services.planning import reminders_replan_for_session
 from sessions_app.scheduling.models import Session
 
 S = Reminder.Status

@@ -38,8 +38,9 @@ from patients.models import Patient
 from patients.selectors import patient_list_visible_to, user_is_on_care_team
 from sessions_app.clinical.models.dosing import DosingRecord, Medication
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
-from sessions_app.reminders.services import PUBLISH_ONCE
+from sessions_app.reminders.services.resend import PUBLISH_ONCE
 from sessions_app.reports.models import GeneratedReport
+from sessions_app.reports.tasks import report_render_task
 from sessions_app.scheduling.models import Session, SessionKind, TreatmentCourse
 
 log = logging.getLogger(__name__)
@@ -211,8 +212,6 @@ def _check_session_record(kind: str, session: Session) -> None:
 
 
 def _hand_over_after_commit(report: GeneratedReport) -> None:
-    from sessions_app.tasks import report_render_task
-
     report_id = report.pk
 
     def hand_over() -> None:
@@ -289,8 +288,6 @@ def _fail(mine: Q, error: str) -> str:
 
 def reports_relay(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The sweep's part for reports: recover jobs of dead workers, hand lost jobs over again."""
-    from sessions_app.tasks import report_render_task
-
     now = now or timezone.now()
     stale = Q(status=St.RUNNING, started_at__lt=now - STALE_RUNNING)
     failed = R.objects.filter(stale, attempts__gte=MAX_ATTEMPTS).update(

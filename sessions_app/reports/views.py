@@ -26,8 +26,8 @@ from kap_clinic.common.errors import ApplicationError, PermissionDeniedError, Va
 from patients.selectors import patient_get_for, patient_list_visible_to, user_is_on_care_team
 from sessions_app.clinical.models.dosing import DosingRecord, Medication
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import resend
 from sessions_app.reports import services as report_services
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.scheduling import selectors
@@ -287,7 +287,7 @@ def reminder_resend(request: HttpRequest, public_id: str) -> HttpResponse:
     if reminder is None:
         raise Http404("No reminder matches the given query.")
     try:
-        reminder_services.reminder_resend(actor=request.user, reminder=reminder)
+        resend.reminder_resend(actor=request.user, reminder=reminder)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -9,8 +9,8 @@ import pytest
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError, ValidationFailed
 from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services.rules import SlotUnavailable
 from sessions_app.scheduling.services.sessions import (
-    SlotUnavailable,
     session_cancel,
     session_reschedule,
     session_transition,

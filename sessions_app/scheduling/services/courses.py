@@ -38,14 +38,14 @@ from sessions_app.scheduling.models import (
     WorkingHours,
 )
 from sessions_app.scheduling.services.clinic import session_types
-from sessions_app.scheduling.services.sessions import (
-    R,
-    _require_patient_access,
-    _require_staff,
-    session_schedule,
+from sessions_app.scheduling.services.rules import (
+    ResourceKind,
+    require_patient_access,
+    require_staff,
     session_type_for,
     validate_staffing,
 )
+from sessions_app.scheduling.services.sessions import session_schedule
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 SEARCH_STEP = dt.timedelta(minutes=30)
@@ -124,8 +124,8 @@ class _Planner:
         self.staff = [u for u in (req.medical_clinician, req.therapist) if u is not None]
         self.rooms = list(Room.objects.filter(active=True).order_by("name"))
         self.busy: dict[tuple[str, int], list[tuple[dt.datetime, dt.datetime, str]]] = defaultdict(list)
-        keys = [(R.PATIENT, req.patient.pk)] + [(R.CLINICIAN, u.pk) for u in self.staff]
-        keys += [(R.ROOM, r.pk) for r in self.rooms]
+        keys = [(ResourceKind.PATIENT, req.patient.pk)] + [(ResourceKind.CLINICIAN, u.pk) for u in self.staff]
+        keys += [(ResourceKind.ROOM, r.pk) for r in self.rooms]
         match = Q()
         for kind, key in keys:
             match |= Q(resource_kind=kind, resource_id=key)
@@ -154,10 +154,10 @@ class _Planner:
             if any(s < end and start < e for s, e in self.time_off.get(person.pk, [])):
                 return f"{person.full_name} has time off then", None
         for person in staff:
-            hit = self._hit((R.CLINICIAN, person.pk), start, end)
+            hit = self._hit((ResourceKind.CLINICIAN, person.pk), start, end)
             if hit:
                 return f"{person.full_name} is booked {hit}", None
-        hit = self._hit((R.PATIENT, self.req.patient.pk), start, end)
+        hit = self._hit((ResourceKind.PATIENT, self.req.patient.pk), start, end)
         if hit:
             return f"the patient has another session {hit}", None
         room = self._free_room(kind, start, end)
@@ -182,17 +182,17 @@ class _Planner:
             else sorted(self.rooms, key=lambda r: r.dosing_equipped)
         )
         for room in candidates:
-            if not self._hit((R.ROOM, room.pk), start, end):
+            if not self._hit((ResourceKind.ROOM, room.pk), start, end):
                 return room
         return None
 
     def hold(self, item: ProposedSession) -> None:
         label = SessionKind(item.kind).label.lower() + " (this course)"
-        keys = [(R.PATIENT, self.req.patient.pk)] + [
-            (R.CLINICIAN, u.pk) for u in [item.lead_clinician, *item.additional_staff]
+        keys = [(ResourceKind.PATIENT, self.req.patient.pk)] + [
+            (ResourceKind.CLINICIAN, u.pk) for u in [item.lead_clinician, *item.additional_staff]
         ]
         if item.room is not None:
-            keys.append((R.ROOM, item.room.pk))
+            keys.append((ResourceKind.ROOM, item.room.pk))
         for key in keys:
             self.busy[key].append((item.starts_at, item.ends_at, label))
 
@@ -292,8 +292,8 @@ def course_propose(*, actor: User, request: CourseRequest, allow_past: bool = Fa
 
     ``allow_past`` lets the demo seed lay out a course that began before today.
     """
-    _require_staff(actor)
-    _require_patient_access(actor, request.patient)
+    require_staff(actor)
+    require_patient_access(actor, request.patient)
     _validate_request(request, allow_past=allow_past)
     for kind in (SessionKind.PREPARATION, SessionKind.DOSING, SessionKind.INTEGRATION):
         staff = _staff_for(request, kind)
@@ -383,8 +383,8 @@ def course_confirm(
     Integration k is linked to dosing k and must start after it ends. A clash found now (someone
     booked meanwhile) refuses the whole course with the error naming the session; nothing is saved.
     """
-    _require_staff(actor)
-    _require_patient_access(actor, request.patient)
+    require_staff(actor)
+    require_patient_access(actor, request.patient)
     _validate_request(request, allow_past=allow_past)
     doses = sorted((i for i in items if i.kind == SessionKind.DOSING), key=lambda i: i.sequence)
     if len(doses) != request.dosing_count or [d.sequence for d in doses] != list(range(1, len(doses) + 1)):

@@ -11,9 +11,9 @@ from django.core import mail
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
 from patients.models import Assessment
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.messaging import PermanentSendError, TransientSendError
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import delivery, planning, resend
 from sessions_app.tasks import jobs_sweep_task, reminder_send_task
 
 from .conftest import FORBIDDEN_WORDS, NY, local, rows
@@ -285,7 +285,7 @@ def test_a_transient_failure_retries_with_backoff_then_succeeds_once(walk, reach
             raise TransientSendError("SMTP connection refused")
         return "<ok>"
 
-    monkeypatch.setattr(reminder_services, "send_email", flaky)
+    monkeypatch.setattr(delivery, "send_email", flaky)
     reachable.reminder_sms_opt_in = False
     reachable.save(update_fields=["reminder_sms_opt_in"])
     walk(local(2026, 3, 2, 12))
@@ -330,7 +330,7 @@ def test_a_channel_that_keeps_failing_ends_failed_visible_to_admins_who_can_rese
     def down(message):
         raise TransientSendError("SMS provider answered 503")
 
-    monkeypatch.setattr(reminder_services, "send_sms", down)
+    monkeypatch.setattr(delivery, "send_sms", down)
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
     walk.sweep(local(2026, 3, 3, 10))
@@ -351,14 +351,14 @@ def test_a_channel_that_keeps_failing_ends_failed_visible_to_admins_who_can_rese
     assert page.status_code == 200 and "SMS provider answered 503" in page.content.decode()
     # Resend: a clinician may not; an admin may, and the send happens right after commit.
     with pytest.raises(PermissionDeniedError):
-        reminder_services.reminder_resend(actor=personas.prescriber, reminder=row)
-    monkeypatch.setattr(reminder_services, "send_sms", lambda message: "provider-1")
+        resend.reminder_resend(actor=personas.prescriber, reminder=row)
+    monkeypatch.setattr(delivery, "send_sms", lambda message: "provider-1")
     with django_capture_on_commit_callbacks(execute=True):
-        reminder_services.reminder_resend(actor=personas.admin, reminder=row)
+        resend.reminder_resend(actor=personas.admin, reminder=row)
     row.refresh_from_db()
     assert row.status == S.SENT and row.provider_message_id == "provider-1"
     with pytest.raises(InvalidTransition):
-        reminder_services.reminder_resend(actor=personas.admin, reminder=row)
+        resend.reminder_resend(actor=personas.admin, reminder=row)
     assert AuditEvent.objects.filter(action="reminder.resent", actor=personas.admin).count() == 1
 
 
@@ -369,7 +369,7 @@ def test_a_permanent_failure_is_not_retried(walk, reachable, booking, monkeypatc
         calls.append(message)
         raise PermanentSendError("SMS provider refused the message (400)")
 
-    monkeypatch.setattr(reminder_services, "send_sms", refused)
+    monkeypatch.setattr(delivery, "send_sms", refused)
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
     walk.sweep(local(2026, 3, 3, 10))
@@ -429,9 +429,9 @@ def test_a_far_session_gets_the_new_channel_once_its_first_reminder_is_a_day_awa
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 20, 10))
     patient_update(actor=personas.admin, patient=reachable, reminder_sms_opt_in=True)
-    assert reminder_services.reminders_plan_new_channels() == 0  # the first reminder is weeks away
+    assert planning.reminders_plan_new_channels() == 0  # the first reminder is weeks away
     walk(local(2026, 3, 16, 11))  # the longest offset (72 h) + a day before the session
-    assert reminder_services.reminders_plan_new_channels() == 1
+    assert planning.reminders_plan_new_channels() == 1
     assert {(r.channel, r.offset_minutes) for r in rows(session, channel="sms")} == {("sms", 2880), ("sms", 120)}
 
 
@@ -451,7 +451,7 @@ def test_a_worker_killed_before_sending_loses_nothing(walk, reachable, booking) 
     session = booking.book(local(2026, 3, 5, 10))
     walk(local(2026, 3, 3, 10))
     row = rows(session, channel="email", offset_minutes=2880)[0]
-    assert reminder_services.reminder_claim(row.pk) is not None  # claimed, then the worker died
+    assert delivery.reminder_claim(row.pk) is not None  # claimed, then the worker died
     assert walk.sweep(local(2026, 3, 3, 10, 5)) == {"sent": 1}  # the SMS; the email is in flight
     assert len(mail.outbox) == 0
     walk.sweep(local(2026, 3, 3, 10, 11))  # past the stale-claim window: recovered and sent
@@ -473,7 +473,7 @@ def test_a_worker_killed_after_the_provider_accepted_causes_no_duplicate_deliver
             raise SystemExit("worker killed after the provider accepted, before the row was updated")
         return "sms-1"
 
-    monkeypatch.setattr(reminder_services, "send_sms", provider)
+    monkeypatch.setattr(delivery, "send_sms", provider)
     reachable.reminder_email_opt_in = False
     reachable.save(update_fields=["reminder_email_opt_in"])
     walk(local(2026, 3, 2, 12))
@@ -481,7 +481,7 @@ def test_a_worker_killed_after_the_provider_accepted_causes_no_duplicate_deliver
     row = rows(session, channel="sms", offset_minutes=2880)[0]
     walk(local(2026, 3, 3, 10))
     with pytest.raises(SystemExit):
-        reminder_services.reminder_deliver(row.pk)
+        delivery.reminder_deliver(row.pk)
     row.refresh_from_db()
     assert row.status == S.SENDING
     walk.sweep(local(2026, 3, 3, 10, 11))
@@ -498,6 +498,6 @@ def test_a_claim_held_by_someone_else_is_not_sent_again(walk, reachable, booking
     session = booking.book(local(2026, 3, 5, 10))
     walk(local(2026, 3, 3, 10))
     row = rows(session, channel="email", offset_minutes=2880)[0]
-    token = reminder_services.reminder_claim(row.pk)
-    assert token is not None and reminder_services.reminder_claim(row.pk) is None
-    assert reminder_services.reminder_deliver(row.pk).outcome == "not_claimed"
+    token = delivery.reminder_claim(row.pk)
+    assert token is not None and delivery.reminder_claim(row.pk) is None
+    assert delivery.reminder_deliver(row.pk).outcome == "not_claimed"
