@@ -28,6 +28,10 @@ from sessions_app.reminders.services.timing import after, before, sms_send_time
 from sessions_app.scheduling.models import Session, SessionKind
 
 UPCOMING = (Session.Status.SCHEDULED, Session.Status.CONFIRMED)
+# A row in these states may still go out: cancelling it stops that.
+UNFINISHED = (Reminder.Status.PENDING, Reminder.Status.FAILED, Reminder.Status.SENDING)
+# While the appointment time is unchanged, what happened to a row in these states stands.
+SETTLED = (Reminder.Status.SENT, Reminder.Status.SKIPPED, Reminder.Status.FAILED, Reminder.Status.SENDING)
 
 
 def patient_channels(patient: Patient) -> list[str]:
@@ -84,71 +88,73 @@ def reminders_replan_for_session(*, session: Session, now: dt.datetime | None = 
         (r.kind, r.channel, r.offset_minutes): r
         for r in Reminder.objects.select_for_update().filter(session=session).order_by("id")
     }
-    wanted = _session_plan(session)
     touched: list[Reminder] = []
-    for item in wanted:
+    for item in _session_plan(session):
         row = rows.pop((item.kind, item.channel, item.offset_minutes), None)
-        too_late = item.due_at <= now
-        if row is None:
-            if too_late:
-                continue
-            row = Reminder.objects.create(
-                patient=session.patient,
-                session=session,
-                kind=item.kind,
-                channel=item.channel,
-                offset_minutes=item.offset_minutes,
-                planned_for=session.starts_at,
-                due_at=item.due_at,
-                next_attempt_at=item.due_at,
-            )
-            touched.append(row)
-            continue
-        moved = row.planned_for != session.starts_at
-        if not moved and row.due_at == item.due_at and row.status != Reminder.Status.CANCELLED:
-            continue
-        if not moved and row.status in (
-            Reminder.Status.SENT,
-            Reminder.Status.SKIPPED,
-            Reminder.Status.FAILED,
-            Reminder.Status.SENDING,
-        ):
-            continue  # same appointment time: what happened to this row stands
-        if too_late:
-            # The new time leaves no room for this reminder; what was sent for the old time stands.
-            if row.status in (Reminder.Status.PENDING, Reminder.Status.FAILED, Reminder.Status.SENDING):
-                reminder_set(
-                    row,
-                    status=Reminder.Status.CANCELLED,
-                    status_reason="Too close to the session after it was moved",
-                    claimed_at=None,
-                    claim_token=None,
-                    now=now,
-                )
-                touched.append(row)
-            continue
-        reminder_set(
-            row,
-            status=Reminder.Status.PENDING,
-            status_reason="",
-            planned_for=session.starts_at,
-            due_at=item.due_at,
-            next_attempt_at=item.due_at,
-            attempts=0,
-            claimed_at=None,
-            claim_token=None,
-            last_error="",
-            now=now,
-        )
-        touched.append(row)
+        changed = _new_row(session, item, now) if row is None else _follow_session(row, item, session, now)
+        if changed is not None:
+            touched.append(changed)
     reason = session_inactive_reason(session) or "No longer planned (channel or offsets changed)"
     for row in rows.values():
-        if row.status in (Reminder.Status.PENDING, Reminder.Status.FAILED, Reminder.Status.SENDING):
+        if row.status in UNFINISHED:
             reminder_set(
                 row, status=Reminder.Status.CANCELLED, status_reason=reason, claimed_at=None, claim_token=None, now=now
             )
             touched.append(row)
     return touched
+
+
+def _new_row(session: Session, item: Planned, now: dt.datetime) -> Reminder | None:
+    """A pending row for a planned reminder whose time is still to come."""
+    if item.due_at <= now:
+        return None
+    return Reminder.objects.create(
+        patient=session.patient,
+        session=session,
+        kind=item.kind,
+        channel=item.channel,
+        offset_minutes=item.offset_minutes,
+        planned_for=session.starts_at,
+        due_at=item.due_at,
+        next_attempt_at=item.due_at,
+    )
+
+
+def _follow_session(row: Reminder, item: Planned, session: Session, now: dt.datetime) -> Reminder | None:
+    """Re-arm ``row`` for the session's time, or cancel it when that leaves no room; None when the
+    row stands as it is."""
+    moved = row.planned_for != session.starts_at
+    if not moved and row.due_at == item.due_at and row.status != Reminder.Status.CANCELLED:
+        return None
+    if not moved and row.status in SETTLED:
+        return None  # same appointment time: what happened to this row stands
+    if item.due_at <= now:
+        # The new time leaves no room for this reminder; what was sent for the old time stands.
+        if row.status not in UNFINISHED:
+            return None
+        reminder_set(
+            row,
+            status=Reminder.Status.CANCELLED,
+            status_reason="Too close to the session after it was moved",
+            claimed_at=None,
+            claim_token=None,
+            now=now,
+        )
+        return row
+    reminder_set(
+        row,
+        status=Reminder.Status.PENDING,
+        status_reason="",
+        planned_for=session.starts_at,
+        due_at=item.due_at,
+        next_attempt_at=item.due_at,
+        attempts=0,
+        claimed_at=None,
+        claim_token=None,
+        last_error="",
+        now=now,
+    )
+    return row
 
 
 def sessions_missing_a_channel(*, now: dt.datetime, limit: int = 200):  # noqa: ANN201 - QuerySet

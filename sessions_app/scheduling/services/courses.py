@@ -389,18 +389,7 @@ def course_confirm(
     doses = sorted((i for i in items if i.kind == SessionKind.DOSING), key=lambda i: i.sequence)
     if len(doses) != request.dosing_count or [d.sequence for d in doses] != list(range(1, len(doses) + 1)):
         raise ValidationFailed(f"The course needs dosing sessions 1 to {request.dosing_count}.", field="items")
-    # The rule records the plan (the chosen weekday pattern and time), not where clashes pushed dose 1.
-    first = dt.datetime.combine(clock.to_local(doses[0].starts_at).date(), request.dosing_time)
-    while first.weekday() not in request.dosing_weekdays:
-        first -= dt.timedelta(days=1)
-    if not recurrence:
-        recurrence = recurrence_text(first=first, weekdays=request.dosing_weekdays, count=request.dosing_count)
-    try:
-        rrule.rrulestr(recurrence, ignoretz=True)
-        if "RRULE:" not in recurrence:
-            raise ValueError("no RRULE line")
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed(f"The recurrence rule is not valid RFC 5545: {exc}", field="recurrence") from None
+    recurrence = _course_recurrence(request, first_dose=doses[0], recurrence=recurrence)
     course = TreatmentCourse.objects.create(
         patient=request.patient,
         recurrence=recurrence,
@@ -423,28 +412,9 @@ def course_confirm(
                     f"Integration {item.sequence} must come after dosing {item.sequence}.",
                     field=f"items.{index}.starts_at",
                 )
-        staff = _staff_for(request, item.kind)
-        try:
-            session = session_schedule(
-                actor=actor,
-                patient=request.patient,
-                kind=item.kind,
-                starts_at=item.starts_at,
-                ends_at=item.ends_at,
-                lead_clinician=staff[0],
-                additional_staff=staff[1:],
-                room=item.room,
-                course=course,
-                course_sequence=item.sequence,
-                follows=follows,
-                allow_past=allow_past,
-            )
-        except ApplicationError as exc:
-            label = f"{SessionKind(item.kind).label} {item.sequence}"
-            exc.message = f"{label}: {exc.message}"
-            exc.args = (exc.message,)
-            exc.field = f"items.{index}.{exc.field or 'starts_at'}"
-            raise
+        session = _book_course_session(
+            actor=actor, request=request, course=course, item=item, index=index, follows=follows, allow_past=allow_past
+        )
         if item.kind == SessionKind.DOSING:
             booked[item.sequence] = session
     audit_record(
@@ -455,3 +425,55 @@ def course_confirm(
         changed_fields=["recurrence", "dosing_count", "sessions"],
     )
     return course
+
+
+def _course_recurrence(request: CourseRequest, *, first_dose: ConfirmedItem, recurrence: str | None) -> str:
+    """The course's RFC 5545 rule: the one given (checked), or one built from the request."""
+    # The rule records the plan (the chosen weekday pattern and time), not where clashes pushed dose 1.
+    first = dt.datetime.combine(clock.to_local(first_dose.starts_at).date(), request.dosing_time)
+    while first.weekday() not in request.dosing_weekdays:
+        first -= dt.timedelta(days=1)
+    if not recurrence:
+        recurrence = recurrence_text(first=first, weekdays=request.dosing_weekdays, count=request.dosing_count)
+    try:
+        rrule.rrulestr(recurrence, ignoretz=True)
+        if "RRULE:" not in recurrence:
+            raise ValueError("no RRULE line")
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(f"The recurrence rule is not valid RFC 5545: {exc}", field="recurrence") from None
+    return recurrence
+
+
+def _book_course_session(
+    *,
+    actor: User,
+    request: CourseRequest,
+    course: TreatmentCourse,
+    item: ConfirmedItem,
+    index: int,
+    follows: Session | None,
+    allow_past: bool,
+) -> Session:
+    """Book one session of the course; an error names the session ("Dosing 2: ...") and its item."""
+    staff = _staff_for(request, item.kind)
+    try:
+        return session_schedule(
+            actor=actor,
+            patient=request.patient,
+            kind=item.kind,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            lead_clinician=staff[0],
+            additional_staff=staff[1:],
+            room=item.room,
+            course=course,
+            course_sequence=item.sequence,
+            follows=follows,
+            allow_past=allow_past,
+        )
+    except ApplicationError as exc:
+        label = f"{SessionKind(item.kind).label} {item.sequence}"
+        exc.message = f"{label}: {exc.message}"
+        exc.args = (exc.message,)
+        exc.field = f"items.{index}.{exc.field or 'starts_at'}"
+        raise
