@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from kap_clinic.accounts.permissions import IsStaffMember
 from kap_clinic.common.api import Pagination
-from sessions_app.reports import services as report_services
+from sessions_app.reports import services
 from sessions_app.reports.serializers import ReportRequestSerializer, ReportSerializer
 from sessions_app.reports.views import request_subject
 
@@ -29,7 +29,7 @@ class ReportListApi(APIView):
         """The reports I asked for, newest first."""
         paginator = Pagination()
         page = paginator.paginate_queryset(
-            report_services.report_list_for(request.user).select_related("requested_by"), request, view=self
+            services.report_list_for(request.user).select_related("requested_by"), request, view=self
         )
         return paginator.get_paginated_response(ReportSerializer(page, many=True).data)
 
@@ -42,7 +42,7 @@ class ReportListApi(APIView):
         kind = values.pop("kind")
         subject = request_subject(request.user, {k: str(v) for k, v in values.items() if k not in ("start", "end")})
         subject.update(start=values.get("start"), end=values.get("end"))
-        report = report_services.report_request(actor=request.user, kind=kind, **subject)
+        report = services.report_request(actor=request.user, kind=kind, **subject)
         return Response(ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -51,7 +51,7 @@ class ReportDetailApi(APIView):
 
     @extend_schema(responses=ReportSerializer)
     def get(self, request, public_id):
-        return Response(ReportSerializer(report_services.report_get_for(user=request.user, public_id=public_id)).data)
+        return Response(ReportSerializer(services.report_get_for(user=request.user, public_id=public_id)).data)
 
 
 class ReportDownloadApi(APIView):
@@ -60,8 +60,8 @@ class ReportDownloadApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     def get(self, request, public_id):
         """The PDF (audited). 409 while the report is not done, or when its hash no longer matches."""
-        report = report_services.report_get_for(user=request.user, public_id=public_id)
-        data = report_services.report_download(actor=request.user, report=report)
+        report = services.report_get_for(user=request.user, public_id=public_id)
+        data = services.report_download(actor=request.user, report=report)
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{report.download_name}"'
         response["Cache-Control"] = "no-store"
@@ -73,6 +73,6 @@ class ReportRetryApi(APIView):
 
     @extend_schema(request=None, responses={202: ReportSerializer})
     def post(self, request, public_id):
-        report = report_services.report_get_for(user=request.user, public_id=public_id)
-        report = report_services.report_retry(actor=request.user, report=report)
+        report = services.report_get_for(user=request.user, public_id=public_id)
+        report = services.report_retry(actor=request.user, report=report)
         return Response(ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)

@@ -43,9 +43,7 @@ from sessions_app.scheduling.serializers import (
     SlotSerializer,
     StatusSerializer,
 )
-from sessions_app.scheduling.services import clinic as clinic_services
-from sessions_app.scheduling.services import courses as course_services
-from sessions_app.scheduling.services import sessions as scheduling
+from sessions_app.scheduling.services import clinic, courses, sessions
 
 # --- output -------------------------------------------------------------------------------
 
@@ -126,7 +124,7 @@ class SessionListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         patient = patient_get_for(user=request.user, public_id=d["patient"], write=True)
-        session = scheduling.session_schedule(
+        session = sessions.session_schedule(
             actor=request.user,
             patient=patient,
             kind=d["kind"],
@@ -164,7 +162,7 @@ class SessionDetailApi(APIView):
             changes["additional_staff"] = [_clinician(u, "additional_staff") for u in d["additional_staff"]]
         if "room" in d:
             changes["room"] = _room(d["room"])
-        session = scheduling.session_update(
+        session = sessions.session_update(
             actor=request.user,
             session=session,
             override_hours=d["override_hours"],
@@ -182,7 +180,7 @@ class SessionCancelApi(APIView):
         session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = scheduling.session_cancel(actor=request.user, session=session, reason=data.validated_data["reason"])
+        session = sessions.session_cancel(actor=request.user, session=session, reason=data.validated_data["reason"])
         return Response(_output(session))
 
 
@@ -196,7 +194,7 @@ class SessionStatusApi(APIView):
         session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
         data = StatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = scheduling.session_transition(
+        session = sessions.session_transition(
             actor=request.user, session=session, to_status=data.validated_data["status"]
         )
         return Response(_output(session))
@@ -222,7 +220,7 @@ class RoomListApi(APIView):
         location = Location.objects.filter(public_id=data.validated_data["location"]).first()
         if location is None:
             raise ValidationFailed("No location has this id.", field="location")
-        room = clinic_services.room_save(
+        room = clinic.room_save(
             actor=request.user,
             location=location,
             name=data.validated_data["name"],
@@ -263,7 +261,7 @@ class AvailabilityApi(APIView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         clinician = _clinician(q["clinician"], "clinician")
-        session_type = scheduling.session_type_for(q["kind"])
+        session_type = sessions.session_type_for(q["kind"])
         patient = patient_get_for(user=request.user, public_id=q["patient"]) if q.get("patient") else None
         slots = selectors.available_slots(
             clinician=clinician, day=q["date"], session_type=session_type, patient=patient
@@ -283,8 +281,8 @@ class AvailabilityApi(APIView):
 # --- courses ------------------------------------------------------------------------------
 
 
-def _course_request(user, d: dict) -> course_services.CourseRequest:
-    return course_services.CourseRequest(
+def _course_request(user, d: dict) -> courses.CourseRequest:
+    return courses.CourseRequest(
         patient=patient_get_for(user=user, public_id=d["patient"], write=True),
         start_date=d["start_date"],
         medical_clinician=_clinician(d["medical_clinician"], "medical_clinician"),
@@ -315,7 +313,7 @@ class CourseProposeApi(APIView):
     def post(self, request):
         data = CourseRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = course_services.course_propose(
+        proposal = courses.course_propose(
             actor=request.user, request=_course_request(request.user, data.validated_data)
         )
         return Response(
@@ -337,12 +335,10 @@ class CourseListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         items = [
-            course_services.ConfirmedItem(
+            courses.ConfirmedItem(
                 kind=i["kind"], sequence=i["sequence"], starts_at=i["starts_at"], room=_room(i["room"], "items.room")
             )
             for i in d["items"]
         ]
-        course = course_services.course_confirm(
-            actor=request.user, request=_course_request(request.user, d), items=items
-        )
+        course = courses.course_confirm(actor=request.user, request=_course_request(request.user, d), items=items)
         return Response(CourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)

@@ -17,8 +17,8 @@ from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.api import error_body
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
-from sessions_app.scheduling import calendar as calendar_data
 from sessions_app.scheduling import selectors
+from sessions_app.scheduling.calendar import event, events
 from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.services.sessions import session_reschedule
 from sessions_app.scheduling.views.common import clinician_param, room_param
@@ -69,9 +69,9 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
         include_cancelled=request.GET.get("cancelled") == "1",
         prefetch_staff=False,
     )
-    events = calendar_data.events(sessions, user=request.user)
+    payload = events(sessions, user=request.user)
     audit_record(actor=request.user, action="session.listed", target_type="sessions_app.session")
-    return JsonResponse(events, safe=False)
+    return JsonResponse(payload, safe=False)
 
 
 @role_required(STAFF)
@@ -107,7 +107,7 @@ def session_move(request: HttpRequest, public_id: str) -> JsonResponse:
             error_body(code=exc.code, message=exc.message, field=exc.field, **exc.extra), status=exc.status
         )
     session = selectors.with_schedule_relations(Session.objects.filter(pk=session.pk)).get()
-    return JsonResponse({"ok": True, "event": calendar_data.event(session, user=request.user)})
+    return JsonResponse({"ok": True, "event": event(session, user=request.user)})
 
 
 @role_required(STAFF)

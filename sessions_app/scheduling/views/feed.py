@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kap_clinic.accounts.permissions import CLINICIAN, role_required
 from kap_clinic.audit.services import audit_record
-from sessions_app.scheduling import calendar as calendar_data
 from sessions_app.scheduling import selectors
+from sessions_app.scheduling.calendar import ical
 from sessions_app.scheduling.services import clinic
 
 
@@ -39,7 +39,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     if calendar_feed is None:
         raise Http404("No such calendar.")
     clinician = calendar_feed.clinician
-    body = calendar_data.ical(selectors.feed_sessions(clinician), clinician=clinician)
+    body = ical(selectors.feed_sessions(clinician), clinician=clinician)
     type(calendar_feed).objects.filter(pk=calendar_feed.pk).update(last_used_at=timezone.now())
     audit_record(actor=clinician, action="calendar_feed.read", target=calendar_feed)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
