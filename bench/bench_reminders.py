@@ -8,7 +8,7 @@ A throwaway database ``test_<name>_reminders`` is created next to the one DATABA
 at the end. Sessions and reminders are inserted with ``INSERT … SELECT generate_series`` (seconds,
 not minutes): four reminders per session (48 h and 2 h, email and SMS) over three years of history,
 so most rows are sent, skipped or cancelled, a few thousand are pending in the future, and ``--due``
-are due now. Then it runs the sweep's own query (``services.reminders.due_reminders``), prints
+are due now. Then it runs the sweep's own query (``sessions_app.reminders.services.delivery.due_reminders``), prints
 EXPLAIN (ANALYZE, BUFFERS), and times it; it also times a whole sweep of the due rows (claim,
 render, hand to in-memory channels, mark sent). Exits 1 when the selection's median is 100 ms or
 more or the plan does not use the ``reminder_due`` index.
@@ -138,26 +138,26 @@ def measure(args: argparse.Namespace) -> dict:
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
 
-    from sessions_app.reminders import services as reminders
     from sessions_app.reminders.models import Reminder
+    from sessions_app.reminders.services import delivery, planning
 
     now = timezone.now()
-    qs = reminders.due_reminders(now=now, limit=200).values_list("pk", flat=True)
+    qs = delivery.due_reminders(now=now, limit=200).values_list("pk", flat=True)
     sql, params = qs.query.sql_with_params()
     plan = explain(sql, params)
     times = []
     for _ in range(args.iterations):
         t0 = time.perf_counter()
-        found = list(reminders.due_reminders(now=now, limit=200).values_list("pk", flat=True))
+        found = list(delivery.due_reminders(now=now, limit=200).values_list("pk", flat=True))
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     # The sweep's other per-minute query: upcoming sessions missing a channel the patient chose.
-    missing = reminders.sessions_missing_a_channel(now=now).values_list("pk", flat=True)
+    missing = planning.sessions_missing_a_channel(now=now).values_list("pk", flat=True)
     missing_plan = explain(*missing.query.sql_with_params())
     missing_times = []
     for _ in range(max(args.iterations // 5, 3)):
         t0 = time.perf_counter()
-        planned = reminders.reminders_plan_new_channels(now=now)
+        planned = planning.reminders_plan_new_channels(now=now)
         missing_times.append((time.perf_counter() - t0) * 1000)
     missing_times.sort()
     # A whole sweep of the backlog: claim, check, render, send (in-memory channels), mark sent.
@@ -169,7 +169,7 @@ def measure(args: argparse.Namespace) -> dict:
         CaptureQueriesContext(connection) as ctx,
     ):
         t0 = time.perf_counter()
-        outcome = reminders.reminders_send_due(now=now, limit=args.due)
+        outcome = delivery.reminders_send_due(now=now, limit=args.due)
         sweep_s = time.perf_counter() - t0
     return {
         "rows": Reminder.objects.count(),

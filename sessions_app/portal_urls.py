@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sessions_app.reminders import portal_views as views_portal
-from sessions_app.scheduling import views
+from sessions_app.reminders.views import portal_reminder_channels
+from sessions_app.scheduling.views.portal import portal_sessions
 
 urlpatterns = [
-    path("appointments/", views.portal_sessions, name="sessions"),
-    path("appointments/reminders/", views_portal.portal_reminder_channels, name="reminder_channels"),
+    path("appointments/", portal_sessions, name="sessions"),
+    path("appointments/reminders/", portal_reminder_channels, name="reminder_channels"),
 ]

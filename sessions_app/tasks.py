@@ -4,43 +4,33 @@ to run twice (claims are conditional UPDATEs on the rows, which are the source o
 - ``jobs_sweep_task`` (beat, every minute): plans consent reminders and reminders on channels a
   patient chose after booking, recovers claims of dead workers, sends due reminders, hands report
   jobs the broker lost back to it, and renders signed consent snapshots whose own task never ran.
-- ``reminder_send_task``: send one reminder now (an admin's resend).
-- ``report_render_task``: render one report.
+- ``reminder_send_task`` (``sessions_app.reminders.tasks``): send one reminder now (an admin's resend).
+- ``report_render_task`` (``sessions_app.reports.tasks``): render one report.
+
+Celery's autodiscovery imports this module only, so it imports the sub-packages' tasks too.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from sessions_app.reminders.tasks import reminder_send_task
+from sessions_app.reports.tasks import report_render_task
+
+__all__ = ["jobs_sweep_task", "reminder_send_task", "report_render_task"]
+
 
 @shared_task(name="sessions_app.tasks.jobs_sweep_task", acks_late=True)
 def jobs_sweep_task() -> dict:
-    from sessions_app.reminders import services as reminders
-    from sessions_app.reports import services as reports
+    from sessions_app.reminders.services import delivery, planning
+    from sessions_app.reports.services import consent_snapshots_catch_up, reports_relay
 
     result: dict = {
-        "consent_planned": reminders.reminders_plan_consent(),
-        "channels_planned": reminders.reminders_plan_new_channels(),
-        "recovered": reminders.reminders_recover_stale(),
+        "consent_planned": planning.reminders_plan_consent(),
+        "channels_planned": planning.reminders_plan_new_channels(),
+        "recovered": delivery.reminders_recover_stale(),
     }
-    result["reminders"] = reminders.reminders_send_due()
-    result["reports"] = reports.reports_relay()
-    result["consent_snapshots"] = reports.consent_snapshots_catch_up()
+    result["reminders"] = delivery.reminders_send_due()
+    result["reports"] = reports_relay()
+    result["consent_snapshots"] = consent_snapshots_catch_up()
     return result
-
-
-# Handed over from request paths: no result is stored, so publishing never waits on the result
-# backend (with Redis down, subscribing for a result retries for tens of seconds). The rows
-# carry the outcome.
-@shared_task(name="sessions_app.tasks.reminder_send_task", acks_late=True, ignore_result=True)
-def reminder_send_task(reminder_id: int) -> str:
-    from sessions_app.reminders.services import reminder_deliver
-
-    return reminder_deliver(reminder_id).outcome
-
-
-@shared_task(name="sessions_app.tasks.report_render_task", acks_late=True, ignore_result=True)
-def report_render_task(report_id: int) -> str:
-    from sessions_app.reports.services import report_render
-
-    return report_render(report_id=report_id)

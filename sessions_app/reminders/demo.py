@@ -16,10 +16,8 @@ from django.utils import timezone
 from kap_clinic.accounts.models import User
 from patients.models import Patient
 from sessions_app.reminders.models import Reminder
-from sessions_app.reminders.services import reminders_replan_for_session
+from sessions_app.reminders.services.planning import reminders_replan_for_session
 from sessions_app.scheduling.models import Session
-
-S = Reminder.Status
 
 
 def seed_jobs(users: dict[str, User], patients: dict[str, Patient]) -> None:
@@ -39,12 +37,17 @@ def seed_jobs(users: dict[str, User], patients: dict[str, Patient]) -> None:
         return
     sent_for, failed_for = past
     _past_reminder(
-        sent_for, channel=Reminder.Channel.EMAIL, status=S.SENT, attempts=1, last_error="", provider_message_id="demo"
+        sent_for,
+        channel=Reminder.Channel.EMAIL,
+        status=Reminder.Status.SENT,
+        attempts=1,
+        last_error="",
+        provider_message_id="demo",
     )
     _past_reminder(
         failed_for,
         channel=Reminder.Channel.SMS,
-        status=S.FAILED,
+        status=Reminder.Status.FAILED,
         attempts=5,
         last_error="SMS provider answered 503 (after 5 attempts)",
         provider_message_id="",
@@ -64,7 +67,7 @@ def _past_reminder(session: Session, *, channel: str, status: str, **values: obj
             "due_at": due,
             "next_attempt_at": due,
             "status": status,
-            "sent_at": due if status == S.SENT else None,
+            "sent_at": due if status == Reminder.Status.SENT else None,
             **values,
         },
     )

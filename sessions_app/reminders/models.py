@@ -3,7 +3,7 @@
 The scheduling services plan them (``reminders_replan_for_session``) when a session is booked,
 moved or cancelled; the consent planner plans them for signing requests left unsigned. A beat
 task every minute claims due rows with a conditional UPDATE (pending → sending) and sends them
-(``sessions_app/services/reminders.py``), so:
+(``sessions_app/reminders/services/``), so:
 
 - a reminder is sent at most once: one row per (session, kind, channel, offset) by constraint,
   and only the sweep whose UPDATE changed the row may send it;
@@ -59,7 +59,7 @@ class Reminder(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     status_reason = models.CharField(max_length=120, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Set by the claim; the sender finishes only the claim it holds (see services.reminders).
+    # Set by the claim; the sender finishes only the claim it holds (see ``services.delivery``).
     claimed_at = models.DateTimeField(null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

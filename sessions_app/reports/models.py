@@ -1,7 +1,7 @@
 """Generated PDF reports: one row per request, the job's status and, once done, the file.
 
 The row is written when someone asks for a report (status queued) and a Celery task renders it
-(``sessions_app/services/reports.py``): queued → running → done, or failed with the error. The
+(``sessions_app/reports/services.py``): queued → running → done, or failed with the error. The
 database refuses a "done" row without a non-empty file and its hash, so a failure can never
 look like a finished report.
 """

@@ -1,6 +1,6 @@
 """Report jobs: request, render in the background, relay after a broker outage, retry, download.
 
-Rules (issue 7; aesthetics.md 3.6; reliability.md §6 items 47 and 49):
+Rules (aesthetics.md 3.6; reliability.md §6 items 47 and 49):
 - Asking for a report writes a ``GeneratedReport`` row (queued) and hands its id to
   ``report_render_task`` after commit. If the broker is down the request still succeeds: the
   row stays queued and the minute sweep hands it over again (``reports_relay``).
@@ -38,15 +38,18 @@ from patients.models import Patient
 from patients.selectors import clinical_content_refused, patient_list_visible_to, user_is_on_care_team
 from sessions_app.clinical.models.dosing import DosingRecord, Medication
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
-from sessions_app.reminders.services import PUBLISH_ONCE
+from sessions_app.reminders.services.resend import PUBLISH_ONCE
 from sessions_app.reports.models import GeneratedReport
+from sessions_app.reports.tasks import report_render_task
 from sessions_app.scheduling.models import Session, SessionKind, TreatmentCourse
 
 log = logging.getLogger(__name__)
 
-R = GeneratedReport
-K, St = GeneratedReport.Kind, GeneratedReport.Status
-CLINICAL_KINDS = (K.SESSION_NOTE, K.TREATMENT_SUMMARY, K.ESKETAMINE_MONITORING)
+CLINICAL_KINDS = (
+    GeneratedReport.Kind.SESSION_NOTE,
+    GeneratedReport.Kind.TREATMENT_SUMMARY,
+    GeneratedReport.Kind.ESKETAMINE_MONITORING,
+)
 MAX_ATTEMPTS = 3
 # Longer than the task's hard time limit (5 min): a "running" row older than this lost its worker.
 STALE_RUNNING = dt.timedelta(minutes=10)
@@ -65,9 +68,9 @@ def may_see(user: Any, report: GeneratedReport) -> bool:
     """Whether ``user`` may see this report's status and download it (the kind's rule)."""
     if not _active(user):
         return False
-    if report.kind == K.OPERATIONS:
+    if report.kind == GeneratedReport.Kind.OPERATIONS:
         return user.is_practice_admin
-    if report.kind == K.CONSENT:
+    if report.kind == GeneratedReport.Kind.CONSENT:
         return user.is_staff_member and patient_list_visible_to(user).filter(pk=report.patient_id).exists()
     return user.is_clinician and user_is_on_care_team(user=user, patient=report.patient)
 
@@ -75,15 +78,17 @@ def may_see(user: Any, report: GeneratedReport) -> bool:
 def report_list_for(user: Any) -> QuerySet[GeneratedReport]:
     """The reports a user asked for, newest first (what "My reports" lists)."""
     if not _active(user):
-        return R.objects.none()
-    return R.objects.filter(requested_by=user).select_related("patient", "session").order_by("-created_at")
+        return GeneratedReport.objects.none()
+    return (
+        GeneratedReport.objects.filter(requested_by=user).select_related("patient", "session").order_by("-created_at")
+    )
 
 
 def report_get_for(*, user: Any, public_id: uuid.UUID | str) -> GeneratedReport:
     """The report if ``user`` may see it, else 404 (audited, like other records)."""
     try:
-        report = R.objects.select_related("patient", "session", "requested_by").get(public_id=public_id)
-    except (R.DoesNotExist, ValueError, TypeError):
+        report = GeneratedReport.objects.select_related("patient", "session", "requested_by").get(public_id=public_id)
+    except (GeneratedReport.DoesNotExist, ValueError, TypeError):
         report = None
     if report is None or not may_see(user, report):
         if _active(user):
@@ -131,16 +136,16 @@ def report_request(
     """
     if not (_active(actor) and actor.is_staff_member):
         raise PermissionDeniedError("Only clinic staff may ask for reports.")
-    if kind not in K.values:
+    if kind not in GeneratedReport.Kind.values:
         raise ValidationFailed(f"Unknown report kind {kind!r}.", field="kind")
     values: dict[str, Any] = {"kind": kind}
-    if kind in (K.SESSION_NOTE, K.ESKETAMINE_MONITORING):
+    if kind in (GeneratedReport.Kind.SESSION_NOTE, GeneratedReport.Kind.ESKETAMINE_MONITORING):
         if session is None:
             raise ValidationFailed("Choose the session to print.", field="session")
         _require_clinician_on_team(actor, session.patient)
         _check_session_record(kind, session)
         values.update(patient=session.patient, session=session)
-    elif kind == K.TREATMENT_SUMMARY:
+    elif kind == GeneratedReport.Kind.TREATMENT_SUMMARY:
         if patient is None and course is not None:
             patient = course.patient
         if patient is None:
@@ -149,7 +154,7 @@ def report_request(
         if course is not None and course.patient_id != patient.pk:
             raise ValidationFailed("That course belongs to another patient.", field="course")
         values.update(patient=patient, course=course)
-    elif kind == K.CONSENT:
+    elif kind == GeneratedReport.Kind.CONSENT:
         if consent_record is None:
             raise ValidationFailed("Choose the signed consent.", field="consent_record")
         if not patient_list_visible_to(actor).filter(pk=consent_record.patient_id).exists():
@@ -160,14 +165,16 @@ def report_request(
             raise PermissionDeniedError("Only practice admins may run the operations report.")
         values["params"] = _period_params(start, end)
     existing = (
-        R.objects.select_for_update()
-        .filter(requested_by=actor, status__in=(St.QUEUED, St.RUNNING), **values)
+        GeneratedReport.objects.select_for_update()
+        .filter(
+            requested_by=actor, status__in=(GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING), **values
+        )
         .order_by("-created_at")
         .first()
     )
     if existing is not None:
         return existing
-    report = R.objects.create(requested_by=actor, **values)
+    report = GeneratedReport.objects.create(requested_by=actor, **values)
     audit_record(
         actor=actor,
         action="report.requested",
@@ -196,7 +203,7 @@ def _period_params(start: dt.date | None, end: dt.date | None) -> dict[str, str]
 
 
 def _check_session_record(kind: str, session: Session) -> None:
-    if kind == K.ESKETAMINE_MONITORING:
+    if kind == GeneratedReport.Kind.ESKETAMINE_MONITORING:
         if not DosingRecord.objects.filter(session=session, medication=Medication.ESKETAMINE).exists():
             raise ValidationFailed("This session has no esketamine dosing record.", field="session")
         return
@@ -211,18 +218,18 @@ def _check_session_record(kind: str, session: Session) -> None:
 
 
 def _hand_over_after_commit(report: GeneratedReport) -> None:
-    from sessions_app.tasks import report_render_task
-
     report_id = report.pk
 
     def hand_over() -> None:
         # Mark the hand-over first: an eager (in-process) run finishes inside apply_async.
-        R.objects.filter(pk=report_id, status=St.QUEUED).update(enqueued_at=timezone.now())
+        GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(
+            enqueued_at=timezone.now()
+        )
         try:
             report_render_task.apply_async(args=[report_id], **PUBLISH_ONCE)
         except Exception:
             log.warning("broker unavailable: report %s stays queued for the sweep", report_id, exc_info=True)
-            R.objects.filter(pk=report_id, status=St.QUEUED).update(enqueued_at=None)
+            GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(enqueued_at=None)
 
     transaction.on_commit(hand_over)
 
@@ -235,14 +242,14 @@ def report_render(*, report_id: int) -> str:
     from sessions_app.reports.builders import ReportDataError, render_pdf
 
     now = timezone.now()
-    claimed = R.objects.filter(pk=report_id, status=St.QUEUED).update(
-        status=St.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", updated_at=now
+    claimed = GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(
+        status=GeneratedReport.Status.RUNNING, started_at=now, attempts=F("attempts") + 1, error="", updated_at=now
     )
     if not claimed:
-        return R.objects.filter(pk=report_id).values_list("status", flat=True).first() or "missing"
-    report = R.objects.select_related("patient", "session", "requested_by").get(pk=report_id)
+        return GeneratedReport.objects.filter(pk=report_id).values_list("status", flat=True).first() or "missing"
+    report = GeneratedReport.objects.select_related("patient", "session", "requested_by").get(pk=report_id)
     attempt = report.attempts
-    mine = Q(pk=report_id, status=St.RUNNING, attempts=attempt)
+    mine = Q(pk=report_id, status=GeneratedReport.Status.RUNNING, attempts=attempt)
     try:
         data = render_pdf(report)
         if not data or not data.startswith(b"%PDF"):
@@ -251,9 +258,11 @@ def report_render(*, report_id: int) -> str:
     except OSError as exc:
         # Storage trouble may pass; try again later unless this was the last attempt.
         if attempt < MAX_ATTEMPTS:
-            R.objects.filter(mine).update(status=St.QUEUED, enqueued_at=None, error="", updated_at=timezone.now())
+            GeneratedReport.objects.filter(mine).update(
+                status=GeneratedReport.Status.QUEUED, enqueued_at=None, error="", updated_at=timezone.now()
+            )
             log.warning("report %s: storage error, queued again: %s", report_id, exc)
-            return St.QUEUED
+            return GeneratedReport.Status.QUEUED
         return _fail(mine, f"Could not store the PDF: {exc.__class__.__name__}")
     except (ReportDataError, PdfRenderError) as exc:
         return _fail(mine, str(exc))
@@ -261,8 +270,8 @@ def report_render(*, report_id: int) -> str:
         log.exception("report %s failed", report_id)
         return _fail(mine, f"Unexpected error while rendering: {exc.__class__.__name__}")
     with transaction.atomic():
-        done = R.objects.filter(mine).update(
-            status=St.DONE,
+        done = GeneratedReport.objects.filter(mine).update(
+            status=GeneratedReport.Status.DONE,
             file=report.file.name,
             sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
@@ -276,41 +285,44 @@ def report_render(*, report_id: int) -> str:
     if not done:
         # The sweep gave this job to another worker meanwhile; theirs stands, ours is dropped.
         report.file.delete(save=False)
-        return R.objects.filter(pk=report_id).values_list("status", flat=True).first() or "missing"
-    return St.DONE
+        return GeneratedReport.objects.filter(pk=report_id).values_list("status", flat=True).first() or "missing"
+    return GeneratedReport.Status.DONE
 
 
 def _fail(mine: Q, error: str) -> str:
-    R.objects.filter(mine).update(
-        status=St.FAILED, error=(error or "Unknown error")[:500], finished_at=timezone.now(), updated_at=timezone.now()
+    GeneratedReport.objects.filter(mine).update(
+        status=GeneratedReport.Status.FAILED,
+        error=(error or "Unknown error")[:500],
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
-    return St.FAILED
+    return GeneratedReport.Status.FAILED
 
 
 def reports_relay(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The sweep's part for reports: recover jobs of dead workers, hand lost jobs over again."""
-    from sessions_app.tasks import report_render_task
-
     now = now or timezone.now()
-    stale = Q(status=St.RUNNING, started_at__lt=now - STALE_RUNNING)
-    failed = R.objects.filter(stale, attempts__gte=MAX_ATTEMPTS).update(
-        status=St.FAILED,
+    stale = Q(status=GeneratedReport.Status.RUNNING, started_at__lt=now - STALE_RUNNING)
+    failed = GeneratedReport.objects.filter(stale, attempts__gte=MAX_ATTEMPTS).update(
+        status=GeneratedReport.Status.FAILED,
         error=f"The worker stopped while rendering ({MAX_ATTEMPTS} attempts).",
         finished_at=now,
         updated_at=now,
     )
-    requeued = R.objects.filter(stale).update(status=St.QUEUED, enqueued_at=None, updated_at=now)
-    lost = Q(status=St.QUEUED) & (
+    requeued = GeneratedReport.objects.filter(stale).update(
+        status=GeneratedReport.Status.QUEUED, enqueued_at=None, updated_at=now
+    )
+    lost = Q(status=GeneratedReport.Status.QUEUED) & (
         Q(enqueued_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=30))
         | Q(enqueued_at__lt=now - RELAY_AFTER)
     )
     handed = 0
-    for report_id in R.objects.filter(lost).order_by("created_at").values_list("pk", flat=True)[:100]:
-        R.objects.filter(pk=report_id, status=St.QUEUED).update(enqueued_at=now)
+    for report_id in GeneratedReport.objects.filter(lost).order_by("created_at").values_list("pk", flat=True)[:100]:
+        GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(enqueued_at=now)
         try:
             report_render_task.apply_async(args=[report_id], **PUBLISH_ONCE)
         except Exception:
-            R.objects.filter(pk=report_id, status=St.QUEUED).update(enqueued_at=None)
+            GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(enqueued_at=None)
             log.warning("broker still unavailable; report %s waits for the next sweep", report_id, exc_info=True)
             break
         handed += 1
@@ -359,15 +371,15 @@ def consent_snapshots_catch_up(*, now: dt.datetime | None = None, limit: int = 1
 def report_retry(*, actor: Any, report: GeneratedReport) -> GeneratedReport:
     """Queue a failed report again (its requester, or a practice admin from the operations view)."""
     # Lock only the report row: PostgreSQL refuses FOR UPDATE across the nullable patient join.
-    report = R.objects.select_for_update(of=("self",)).select_related("patient").get(pk=report.pk)
+    report = GeneratedReport.objects.select_for_update(of=("self",)).select_related("patient").get(pk=report.pk)
     if not (_active(actor) and (actor.pk == report.requested_by_id or actor.is_practice_admin)):
         raise PermissionDeniedError("Only the person who asked for this report, or an admin, may retry it.")
-    if report.status != St.FAILED:
+    if report.status != GeneratedReport.Status.FAILED:
         raise InvalidTransition(
             f"Only a failed report can be retried; this one is {report.get_status_display().lower()}.", field="status"
         )
-    R.objects.filter(pk=report.pk).update(
-        status=St.QUEUED, error="", attempts=0, enqueued_at=None, started_at=None, finished_at=None
+    GeneratedReport.objects.filter(pk=report.pk).update(
+        status=GeneratedReport.Status.QUEUED, error="", attempts=0, enqueued_at=None, started_at=None, finished_at=None
     )
     report.refresh_from_db()
     audit_record(actor=actor, action="report.retried", target=report, patient=report.patient, changed_fields=["status"])
@@ -377,7 +389,7 @@ def report_retry(*, actor: Any, report: GeneratedReport) -> GeneratedReport:
 
 def report_download(*, actor: Any, report: GeneratedReport) -> bytes:
     """The PDF's bytes for a finished report the actor may see; audited. Raises Conflict otherwise."""
-    if report.status != St.DONE or not report.file:
+    if report.status != GeneratedReport.Status.DONE or not report.file:
         raise Conflict("This report is not ready yet.", field="status")
     try:
         with report.file.open("rb") as handle:

@@ -1,8 +1,9 @@
 """Report pages (ask for a PDF, watch it render with htmx polling, download it) and the admins'
 operations view of background jobs (queued and failed reports and reminders, with retry).
 
-Views authenticate, fetch through selectors and write through ``services.reports`` and
-``services.reminders``; the API (``api_reports.py``) calls the same functions.
+Views authenticate, fetch through selectors and write through ``sessions_app.reports.services``
+and ``sessions_app.reminders.services.resend``; the APIs (``reports/api.py``, ``reminders/api.py``)
+call the same functions.
 """
 
 from __future__ import annotations
@@ -26,14 +27,13 @@ from kap_clinic.common.errors import ApplicationError, PermissionDeniedError, Va
 from patients.selectors import patient_get_for, patient_list_visible_to, user_is_on_care_team
 from sessions_app.clinical.models.dosing import DosingRecord, Medication
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.models import Reminder
-from sessions_app.reports import services as report_services
+from sessions_app.reminders.services import resend
+from sessions_app.reports import services
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.scheduling import selectors
 from sessions_app.scheduling.models import Session, SessionKind, TreatmentCourse
 
-St = GeneratedReport.Status
 POLL_SECONDS = 2
 RECORD_KINDS = (SessionKind.DOSING, SessionKind.PREPARATION, SessionKind.INTEGRATION)
 
@@ -103,7 +103,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
     if user.is_clinician:
         patients = patient_list_visible_to(user).order_by("legal_last_name", "legal_first_name")[:200]
     context = {
-        "reports": report_services.report_list_for(user)[:50],
+        "reports": services.report_list_for(user)[:50],
         "patients": patients,
         "poll_seconds": POLL_SECONDS,
     }
@@ -168,7 +168,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
     fallback = reverse("sessions_app:reports")
     try:
         subject = request_subject(request.user, request.POST)
-        report = report_services.report_request(actor=request.user, kind=request.POST.get("kind", ""), **subject)
+        report = services.report_request(actor=request.user, kind=request.POST.get("kind", ""), **subject)
     except PermissionDeniedError as exc:
         raise PermissionDenied(exc.message) from exc
     except ApplicationError as exc:
@@ -182,7 +182,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
 @role_required(STAFF)
 @require_GET
 def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    report = report_services.report_get_for(user=request.user, public_id=public_id)
+    report = services.report_get_for(user=request.user, public_id=public_id)
     return render(request, "sessions_app/reports/detail.html", {"report": report, "poll_seconds": POLL_SECONDS})
 
 
@@ -199,16 +199,16 @@ def _status_partial(request: HttpRequest, report: GeneratedReport) -> HttpRespon
 @require_GET
 def report_status(request: HttpRequest, public_id: str) -> HttpResponse:
     """The status partial that the page polls while the job is queued or running."""
-    report = report_services.report_get_for(user=request.user, public_id=public_id)
+    report = services.report_get_for(user=request.user, public_id=public_id)
     return _status_partial(request, report)
 
 
 @role_required(STAFF)
 @require_GET
 def report_download(request: HttpRequest, public_id: str) -> HttpResponse:
-    report = report_services.report_get_for(user=request.user, public_id=public_id)
+    report = services.report_get_for(user=request.user, public_id=public_id)
     try:
-        data = report_services.report_download(actor=request.user, report=report)
+        data = services.report_download(actor=request.user, report=report)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("sessions_app:report_detail", public_id=report.public_id)
@@ -222,9 +222,9 @@ def report_download(request: HttpRequest, public_id: str) -> HttpResponse:
 @role_required(STAFF)
 @require_POST
 def report_retry(request: HttpRequest, public_id: str) -> HttpResponse:
-    report = report_services.report_get_for(user=request.user, public_id=public_id)
+    report = services.report_get_for(user=request.user, public_id=public_id)
     try:
-        report = report_services.report_retry(actor=request.user, report=report)
+        report = services.report_retry(actor=request.user, report=report)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     if request.htmx:
@@ -249,8 +249,10 @@ def operations(request: HttpRequest) -> HttpResponse:
         .values_list("status", "n")
     )
     context = {
-        "open_reports": reports.filter(status__in=(St.QUEUED, St.RUNNING)).order_by("created_at")[:50],
-        "failed_reports": reports.filter(status=St.FAILED).order_by("-updated_at")[:50],
+        "open_reports": reports.filter(
+            status__in=(GeneratedReport.Status.QUEUED, GeneratedReport.Status.RUNNING)
+        ).order_by("created_at")[:50],
+        "failed_reports": reports.filter(status=GeneratedReport.Status.FAILED).order_by("-updated_at")[:50],
         "failed_reminders": reminders.filter(status=Reminder.Status.FAILED).order_by("-updated_at")[:100],
         "overdue_reminders": reminders.filter(
             status__in=(Reminder.Status.PENDING, Reminder.Status.SENDING),
@@ -272,7 +274,7 @@ def operations_report_retry(request: HttpRequest, public_id: str) -> HttpRespons
     if report is None:
         raise Http404("No report matches the given query.")
     try:
-        report_services.report_retry(actor=request.user, report=report)
+        services.report_retry(actor=request.user, report=report)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -287,7 +289,7 @@ def reminder_resend(request: HttpRequest, public_id: str) -> HttpResponse:
     if reminder is None:
         raise Http404("No reminder matches the given query.")
     try:
-        reminder_services.reminder_resend(actor=request.user, reminder=reminder)
+        resend.reminder_resend(actor=request.user, reminder=reminder)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -25,86 +25,27 @@ from kap_clinic.common.api import Pagination
 from kap_clinic.common.errors import ValidationFailed
 from patients.selectors import patient_get_for
 from sessions_app.scheduling import selectors
-from sessions_app.scheduling.models import Location, Room, Session, SessionKind, SessionType
-from sessions_app.scheduling.services import clinic as clinic_services
-from sessions_app.scheduling.services import courses as course_services
-from sessions_app.scheduling.services import sessions as scheduling
-
-
-class ClinicDateTimeField(serializers.DateTimeField):
-    """ISO 8601; a value without an offset is clinic wall-clock time, and must exist on that clock."""
-
-    def to_internal_value(self, value):
-        try:
-            return clock.parse_datetime(value if isinstance(value, dt.datetime) else str(value))
-        except ValidationFailed as exc:
-            raise serializers.ValidationError(exc.message) from None
-
+from sessions_app.scheduling.models import Location, Room, Session, SessionType
+from sessions_app.scheduling.serializers import (
+    AvailabilityQuerySerializer,
+    CancelSerializer,
+    CourseConfirmSerializer,
+    CourseOutputSerializer,
+    CourseRequestSerializer,
+    ProposedSessionSerializer,
+    RoomCreateSerializer,
+    RoomSerializer,
+    SessionCreateSerializer,
+    SessionFilterSerializer,
+    SessionSerializer,
+    SessionTypeSerializer,
+    SessionUpdateSerializer,
+    SlotSerializer,
+    StatusSerializer,
+)
+from sessions_app.scheduling.services import clinic, courses, sessions
 
 # --- output -------------------------------------------------------------------------------
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="public_id")
-    full_name = serializers.CharField()
-    discipline = serializers.CharField()
-
-
-class RoomSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    location = serializers.CharField(source="location.name", read_only=True)
-    location_id = serializers.UUIDField(source="location.public_id", read_only=True)
-
-    class Meta:
-        model = Room
-        fields = ["id", "name", "location", "location_id", "dosing_equipped", "active"]
-
-
-class PatientRefSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="public_id")
-    display_name = serializers.CharField()
-    initials = serializers.CharField()
-
-
-class SessionSerializer(serializers.ModelSerializer):
-    """A session's schedule: no clinical content (the admin sees exactly this)."""
-
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    patient = PatientRefSerializer()
-    lead_clinician = PersonSerializer()
-    additional_staff = PersonSerializer(many=True)
-    room = RoomSerializer(allow_null=True)
-    course = serializers.UUIDField(source="course.public_id", default=None, allow_null=True)
-    follows = serializers.UUIDField(source="follows.public_id", default=None, allow_null=True)
-    duration_minutes = serializers.IntegerField()
-    cancelled_by = serializers.CharField(source="cancelled_by.full_name", default=None, allow_null=True)
-    hours_overridden = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Session
-        fields = [
-            "id",
-            "kind",
-            "status",
-            "patient",
-            "starts_at",
-            "ends_at",
-            "duration_minutes",
-            "lead_clinician",
-            "additional_staff",
-            "room",
-            "course",
-            "course_sequence",
-            "follows",
-            "cancelled_at",
-            "cancelled_by",
-            "cancellation_reason",
-            "late_cancel",
-            "hours_overridden",
-        ]
-
-    def get_hours_overridden(self, obj: Session) -> bool:
-        return obj.hours_override_by_id is not None
 
 
 def _output(session: Session) -> dict:
@@ -142,56 +83,6 @@ class StaffWritePermission(IsAuthenticated):
 
 
 # --- sessions -----------------------------------------------------------------------------
-
-
-class SessionFilterSerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (clinic-local), inclusive")
-    end = serializers.DateField(required=False, help_text="Last day (clinic-local), inclusive")
-    clinician = serializers.UUIDField(required=False)
-    room = serializers.UUIDField(required=False)
-    patient = serializers.UUIDField(required=False)
-    status = serializers.CharField(required=False, help_text="One status or several, comma-separated")
-    kind = serializers.CharField(required=False, help_text="One kind or several, comma-separated")
-
-    def _choices(self, value: str, allowed: list[str], name: str) -> list[str]:
-        values = [v.strip() for v in value.split(",") if v.strip()]
-        unknown = [v for v in values if v not in allowed]
-        if unknown:
-            raise serializers.ValidationError(f"Unknown {name}: {', '.join(unknown)}. Use {', '.join(allowed)}.")
-        return values
-
-    def validate_status(self, value: str) -> list[str]:
-        return self._choices(value, Session.Status.values, "status")
-
-    def validate_kind(self, value: str) -> list[str]:
-        return self._choices(value, SessionKind.values, "kind")
-
-    def validate(self, attrs: dict) -> dict:
-        if attrs.get("start") and attrs.get("end") and attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError({"end": "The end date is before the start date."})
-        return attrs
-
-
-class SessionCreateSerializer(serializers.Serializer):
-    patient = serializers.UUIDField()
-    kind = serializers.ChoiceField(choices=SessionKind.choices)
-    starts_at = ClinicDateTimeField(help_text="ISO 8601; without an offset it is clinic-local time")
-    ends_at = ClinicDateTimeField(required=False, help_text="Defaults to the session type's duration")
-    lead_clinician = serializers.UUIDField()
-    additional_staff = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
-    room = serializers.UUIDField(required=False, allow_null=True, default=None)
-    override_hours = serializers.BooleanField(required=False, default=False)
-    override_reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
-
-
-class SessionUpdateSerializer(serializers.Serializer):
-    starts_at = ClinicDateTimeField(required=False)
-    ends_at = ClinicDateTimeField(required=False)
-    lead_clinician = serializers.UUIDField(required=False)
-    additional_staff = serializers.ListField(child=serializers.UUIDField(), required=False)
-    room = serializers.UUIDField(required=False, allow_null=True)
-    override_hours = serializers.BooleanField(required=False, default=False)
-    override_reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=300)
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -233,7 +124,7 @@ class SessionListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         patient = patient_get_for(user=request.user, public_id=d["patient"], write=True)
-        session = scheduling.session_schedule(
+        session = sessions.session_schedule(
             actor=request.user,
             patient=patient,
             kind=d["kind"],
@@ -271,7 +162,7 @@ class SessionDetailApi(APIView):
             changes["additional_staff"] = [_clinician(u, "additional_staff") for u in d["additional_staff"]]
         if "room" in d:
             changes["room"] = _room(d["room"])
-        session = scheduling.session_update(
+        session = sessions.session_update(
             actor=request.user,
             session=session,
             override_hours=d["override_hours"],
@@ -279,10 +170,6 @@ class SessionDetailApi(APIView):
             **changes,
         )
         return Response(_output(session))
-
-
-class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
 
 
 class SessionCancelApi(APIView):
@@ -293,14 +180,8 @@ class SessionCancelApi(APIView):
         session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
         data = CancelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = scheduling.session_cancel(actor=request.user, session=session, reason=data.validated_data["reason"])
+        session = sessions.session_cancel(actor=request.user, session=session, reason=data.validated_data["reason"])
         return Response(_output(session))
-
-
-class StatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=[s for s in Session.Status.choices if s[0] not in (Session.Status.SCHEDULED, Session.Status.CANCELLED)]
-    )
 
 
 class SessionStatusApi(APIView):
@@ -313,19 +194,13 @@ class SessionStatusApi(APIView):
         session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
         data = StatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = scheduling.session_transition(
+        session = sessions.session_transition(
             actor=request.user, session=session, to_status=data.validated_data["status"]
         )
         return Response(_output(session))
 
 
 # --- rooms, session types, availability -----------------------------------------------------
-
-
-class RoomCreateSerializer(serializers.Serializer):
-    location = serializers.UUIDField()
-    name = serializers.CharField(max_length=120)
-    dosing_equipped = serializers.BooleanField(default=False)
 
 
 class RoomListApi(APIView):
@@ -345,7 +220,7 @@ class RoomListApi(APIView):
         location = Location.objects.filter(public_id=data.validated_data["location"]).first()
         if location is None:
             raise ValidationFailed("No location has this id.", field="location")
-        room = clinic_services.room_save(
+        room = clinic.room_save(
             actor=request.user,
             location=location,
             name=data.validated_data["name"],
@@ -354,39 +229,12 @@ class RoomListApi(APIView):
         return Response(RoomSerializer(room).data, status=status.HTTP_201_CREATED)
 
 
-class SessionTypeSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SessionType
-        fields = [
-            "kind",
-            "name",
-            "default_duration_minutes",
-            "requires_dosing_room",
-            "requires_medical_staff",
-            "requires_therapist",
-            "colour",
-        ]
-
-
 class SessionTypeListApi(APIView):
     permission_classes = [IsStaffMember]
 
     @extend_schema(responses=SessionTypeSerializer(many=True))
     def get(self, request):
         return Response(SessionTypeSerializer(SessionType.objects.all(), many=True).data)
-
-
-class AvailabilityQuerySerializer(serializers.Serializer):
-    clinician = serializers.UUIDField()
-    date = serializers.DateField()
-    kind = serializers.ChoiceField(choices=SessionKind.choices)
-    patient = serializers.UUIDField(required=False, help_text="Also avoid this patient's sessions")
-
-
-class SlotSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    rooms = RoomSerializer(many=True)
 
 
 class AvailabilityApi(APIView):
@@ -413,7 +261,7 @@ class AvailabilityApi(APIView):
         query.is_valid(raise_exception=True)
         q = query.validated_data
         clinician = _clinician(q["clinician"], "clinician")
-        session_type = scheduling.session_type_for(q["kind"])
+        session_type = sessions.session_type_for(q["kind"])
         patient = patient_get_for(user=request.user, public_id=q["patient"]) if q.get("patient") else None
         slots = selectors.available_slots(
             clinician=clinician, day=q["date"], session_type=session_type, patient=patient
@@ -433,63 +281,8 @@ class AvailabilityApi(APIView):
 # --- courses ------------------------------------------------------------------------------
 
 
-class CourseRequestSerializer(serializers.Serializer):
-    patient = serializers.UUIDField()
-    start_date = serializers.DateField()
-    medical_clinician = serializers.UUIDField()
-    therapist = serializers.UUIDField(required=False, allow_null=True, default=None)
-    dosing_count = serializers.IntegerField(default=6, min_value=1, max_value=24)
-    dosing_weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), default=[0, 3], help_text="0 = Monday"
-    )
-    dosing_time = serializers.TimeField(default=dt.time(9, 0))
-    preparation_count = serializers.IntegerField(default=1, min_value=0, max_value=4)
-    preparation_time = serializers.TimeField(default=dt.time(10, 0))
-    integration_time = serializers.TimeField(default=dt.time(10, 0))
-    integration_min_days = serializers.IntegerField(default=1, min_value=1, max_value=7)
-    integration_max_days = serializers.IntegerField(default=3, min_value=1, max_value=7)
-
-
-class CourseItemSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[SessionKind.PREPARATION, SessionKind.DOSING, SessionKind.INTEGRATION])
-    sequence = serializers.IntegerField(min_value=1)
-    starts_at = ClinicDateTimeField()
-    room = serializers.UUIDField(allow_null=True, required=False, default=None)
-
-
-class CourseConfirmSerializer(CourseRequestSerializer):
-    items = CourseItemSerializer(many=True)
-
-
-class ProposedSessionSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    sequence = serializers.IntegerField()
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
-    wanted_at = serializers.DateTimeField()
-    moved = serializers.BooleanField()
-    moved_because = serializers.CharField()
-    warning = serializers.CharField()
-    lead_clinician = PersonSerializer()
-    additional_staff = PersonSerializer(many=True)
-    room = RoomSerializer(allow_null=True)
-    follows_sequence = serializers.IntegerField(allow_null=True)
-
-
-class CourseOutputSerializer(serializers.Serializer):
-    id = serializers.UUIDField(source="public_id")
-    patient = serializers.UUIDField(source="patient.public_id")
-    recurrence = serializers.CharField()
-    time_zone = serializers.CharField()
-    dosing_count = serializers.IntegerField()
-    sessions = serializers.SerializerMethodField()
-
-    def get_sessions(self, course) -> list[str]:
-        return [str(s.public_id) for s in course.sessions.order_by("starts_at")]
-
-
-def _course_request(user, d: dict) -> course_services.CourseRequest:
-    return course_services.CourseRequest(
+def _course_request(user, d: dict) -> courses.CourseRequest:
+    return courses.CourseRequest(
         patient=patient_get_for(user=user, public_id=d["patient"], write=True),
         start_date=d["start_date"],
         medical_clinician=_clinician(d["medical_clinician"], "medical_clinician"),
@@ -520,7 +313,7 @@ class CourseProposeApi(APIView):
     def post(self, request):
         data = CourseRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = course_services.course_propose(
+        proposal = courses.course_propose(
             actor=request.user, request=_course_request(request.user, data.validated_data)
         )
         return Response(
@@ -542,12 +335,10 @@ class CourseListApi(APIView):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         items = [
-            course_services.ConfirmedItem(
+            courses.ConfirmedItem(
                 kind=i["kind"], sequence=i["sequence"], starts_at=i["starts_at"], room=_room(i["room"], "items.room")
             )
             for i in d["items"]
         ]
-        course = course_services.course_confirm(
-            actor=request.user, request=_course_request(request.user, d), items=items
-        )
+        course = courses.course_confirm(actor=request.user, request=_course_request(request.user, d), items=items)
         return Response(CourseOutputSerializer(course).data, status=status.HTTP_201_CREATED)

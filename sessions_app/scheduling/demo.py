@@ -15,8 +15,7 @@ from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError
 from patients.models import Patient
 from sessions_app.scheduling.models import Location, Room, Session, TreatmentCourse, WorkingHours
-from sessions_app.scheduling.services import courses
-from sessions_app.scheduling.services import sessions as scheduling
+from sessions_app.scheduling.services import courses, sessions
 from sessions_app.scheduling.services.clinic import session_types
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,6 @@ HOURS = {
     "therapist": [(range(4), dt.time(9), dt.time(18)), ((4,), dt.time(9), dt.time(14))],
     "outsider": [((0, 1, 2), dt.time(10), dt.time(16))],
 }
-S = Session.Status
 
 
 def _clinic() -> dict[str, Room]:
@@ -58,10 +56,18 @@ def _hours(users: dict[str, User]) -> None:
 
 def _walk(session: Session, users: dict[str, User], to: str) -> None:
     """Move a past session along the status machine to ``to`` (completed or no_show)."""
-    steps = {S.COMPLETED: [S.CONFIRMED, S.CHECKED_IN, S.IN_PROGRESS, S.COMPLETED], S.NO_SHOW: [S.NO_SHOW]}[to]
+    steps = {
+        Session.Status.COMPLETED: [
+            Session.Status.CONFIRMED,
+            Session.Status.CHECKED_IN,
+            Session.Status.IN_PROGRESS,
+            Session.Status.COMPLETED,
+        ],
+        Session.Status.NO_SHOW: [Session.Status.NO_SHOW],
+    }[to]
     for step in steps:
-        actor = session.lead_clinician if step in scheduling.CLINICIAN_ONLY else users["admin"]
-        session = scheduling.session_transition(actor=actor, session=session, to_status=step)
+        actor = session.lead_clinician if step in sessions.CLINICIAN_ONLY else users["admin"]
+        session = sessions.session_transition(actor=actor, session=session, to_status=step)
 
 
 DEMO_DOSING_WEEKDAYS = (0, 3)  # Monday and Thursday
@@ -103,10 +109,10 @@ def _demo_course(users: dict[str, User], patient: Patient) -> None:
     ]
     course = courses.course_confirm(actor=users["admin"], request=request, items=items, allow_past=True)
     for session in course.sessions.filter(ends_at__lt=clock.combine(today, dt.time.min)).order_by("starts_at"):
-        _walk(session, users, S.COMPLETED)
+        _walk(session, users, Session.Status.COMPLETED)
     upcoming = course.sessions.filter(starts_at__gte=clock.combine(today, dt.time.min)).order_by("starts_at").first()
     if upcoming is not None:
-        scheduling.session_transition(actor=users["admin"], session=upcoming, to_status=S.CONFIRMED)
+        sessions.session_transition(actor=users["admin"], session=upcoming, to_status=Session.Status.CONFIRMED)
 
 
 def _weekdays_around(today: dt.date) -> list[dt.date]:
@@ -133,7 +139,7 @@ def _others(users: dict[str, User], patients: dict[str, Patient], rooms: dict[st
         if patient is None:
             continue
         try:
-            session = scheduling.session_schedule(
+            session = sessions.session_schedule(
                 actor=users["admin"],
                 patient=patient,
                 kind=kind,
@@ -147,9 +153,9 @@ def _others(users: dict[str, User], patients: dict[str, Patient], rooms: dict[st
             log.info("demo schedule: skipped %s %s on %s: %s", key, kind, day, exc.message)
             continue
         if session.ends_at < clock.combine(today, dt.time.min):
-            _walk(session, users, S.NO_SHOW if index == 4 else S.COMPLETED)
+            _walk(session, users, Session.Status.NO_SHOW if index == 4 else Session.Status.COMPLETED)
         elif day > today and index % 7 == 0:
-            scheduling.session_cancel(actor=users["admin"], session=session, reason="Patient asked to rebook")
+            sessions.session_cancel(actor=users["admin"], session=session, reason="Patient asked to rebook")
 
 
 def seed_schedule(users: dict[str, User], patients: dict[str, Patient]) -> None:

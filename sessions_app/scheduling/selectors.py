@@ -33,8 +33,6 @@ from sessions_app.scheduling.models import (
 )
 from sessions_app.scheduling.services.clinic import feed_token_hash, session_types
 
-R = SessionResourceBooking.ResourceKind
-
 
 def _active(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
@@ -249,16 +247,16 @@ def available_slots(
         rooms = [r for r in rooms if r.dosing_equipped]
     else:
         rooms.sort(key=lambda r: r.dosing_equipped)  # ordinary rooms first; keep dosing rooms free
-    match = Q(resource_kind=R.CLINICIAN, resource_id=clinician.pk) | Q(
-        resource_kind=R.ROOM, resource_id__in=[r.pk for r in rooms]
+    match = Q(resource_kind=SessionResourceBooking.ResourceKind.CLINICIAN, resource_id=clinician.pk) | Q(
+        resource_kind=SessionResourceBooking.ResourceKind.ROOM, resource_id__in=[r.pk for r in rooms]
     )
     if patient is not None:
-        match |= Q(resource_kind=R.PATIENT, resource_id=patient.pk)
+        match |= Q(resource_kind=SessionResourceBooking.ResourceKind.PATIENT, resource_id=patient.pk)
     room_busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {r.pk: [] for r in rooms}
     for kind, key, s, e in SessionResourceBooking.objects.filter(
         match, active=True, starts_at__lt=day_end, ends_at__gt=day_start
     ).values_list("resource_kind", "resource_id", "starts_at", "ends_at"):
-        if kind == R.ROOM:
+        if kind == SessionResourceBooking.ResourceKind.ROOM:
             room_busy[key].append((s, e))
         else:
             busy.append((s, e))

@@ -11,13 +11,10 @@ from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from patients.models import Patient
 from sessions_app.scheduling.models import Session, SessionResourceBooking, TimeOff
+from sessions_app.scheduling.services import rules
 from sessions_app.scheduling.services import sessions as scheduling
-from sessions_app.scheduling.services.sessions import (
-    OutsideWorkingHours,
-    SlotUnavailable,
-    session_cancel,
-    session_schedule,
-)
+from sessions_app.scheduling.services.rules import OutsideWorkingHours, SlotUnavailable
+from sessions_app.scheduling.services.sessions import session_cancel, session_schedule
 from tests.sessions_app.conftest import MONDAY, at
 
 pytestmark = pytest.mark.django_db
@@ -92,14 +89,14 @@ def test_the_database_refuses_an_overlap_that_slips_past_the_service_check(
 ) -> None:
     """What a race looks like: the check saw nothing, the constraint (or trigger) still refuses."""
     book(at(MONDAY, 9))
-    real = scheduling.find_clashes
+    real = rules.find_clashes
     calls = {"n": 0}
 
     def blind_first_time(*args, **kwargs):
         calls["n"] += 1
         return [] if calls["n"] == 1 else real(*args, **kwargs)
 
-    monkeypatch.setattr(scheduling, "find_clashes", blind_first_time)
+    monkeypatch.setattr(rules, "find_clashes", blind_first_time)
     with pytest.raises(SlotUnavailable) as exc:
         book(at(MONDAY, 9, 30), patient=second_patient, room=clinic.dosing_room_2)
     assert "Dr. Priya Raman is already booked" in exc.value.message

@@ -33,13 +33,13 @@ def race(personas, frozen, monkeypatch):
     make_clinic([personas.prescriber, personas.nurse, personas.therapist])
     session_types()  # reference rows committed up front (a flush between tests removes them)
     barrier = threading.Barrier(2, timeout=15)
-    real_check = scheduling._check_clashes
+    real_check = scheduling.check_clashes
 
     def check_then_wait(*args, **kwargs):
         real_check(*args, **kwargs)
         barrier.wait()  # both requests have seen a free slot
 
-    monkeypatch.setattr(scheduling, "_check_clashes", check_then_wait)
+    monkeypatch.setattr(scheduling, "check_clashes", check_then_wait)
 
     def run(*requests):
         results = []

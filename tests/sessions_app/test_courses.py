@@ -18,7 +18,7 @@ from sessions_app.scheduling.services.courses import (
     course_propose,
     recurrence_occurrences,
 )
-from sessions_app.scheduling.services.sessions import SlotUnavailable
+from sessions_app.scheduling.services.rules import SlotUnavailable
 from tests.sessions_app.conftest import MONDAY, NY, at
 
 pytestmark = pytest.mark.django_db

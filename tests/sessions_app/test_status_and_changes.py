@@ -9,8 +9,8 @@ import pytest
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError, ValidationFailed
 from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services.rules import SlotUnavailable
 from sessions_app.scheduling.services.sessions import (
-    SlotUnavailable,
     session_cancel,
     session_reschedule,
     session_transition,
@@ -19,16 +19,15 @@ from sessions_app.scheduling.services.sessions import (
 from tests.sessions_app.conftest import MONDAY, NY, at
 
 pytestmark = pytest.mark.django_db
-S = Session.Status
 
 
 def test_a_session_walks_the_whole_status_machine_and_each_step_is_audited(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
-    session = session_transition(actor=personas.admin, session=session, to_status=S.CONFIRMED)
-    session = session_transition(actor=personas.admin, session=session, to_status=S.CHECKED_IN)
-    session = session_transition(actor=personas.prescriber, session=session, to_status=S.IN_PROGRESS)
-    session = session_transition(actor=personas.prescriber, session=session, to_status=S.COMPLETED)
-    assert session.status == S.COMPLETED
+    session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CONFIRMED)
+    session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CHECKED_IN)
+    session = session_transition(actor=personas.prescriber, session=session, to_status=Session.Status.IN_PROGRESS)
+    session = session_transition(actor=personas.prescriber, session=session, to_status=Session.Status.COMPLETED)
+    assert session.status == Session.Status.COMPLETED
     actions = list(
         AuditEvent.objects.filter(target_public_id=str(session.public_id))
         .order_by("id")
@@ -46,12 +45,15 @@ def test_a_session_walks_the_whole_status_machine_and_each_step_is_audited(froze
 @pytest.mark.parametrize(
     ("path", "bad"),
     [
-        ([], S.COMPLETED),
-        ([], S.IN_PROGRESS),
-        ([], S.CHECKED_IN),
-        ([S.CONFIRMED], S.SCHEDULED),
-        ([S.CONFIRMED, S.CHECKED_IN], S.NO_SHOW),
-        ([S.CONFIRMED, S.CHECKED_IN, S.IN_PROGRESS, S.COMPLETED], S.CONFIRMED),
+        ([], Session.Status.COMPLETED),
+        ([], Session.Status.IN_PROGRESS),
+        ([], Session.Status.CHECKED_IN),
+        ([Session.Status.CONFIRMED], Session.Status.SCHEDULED),
+        ([Session.Status.CONFIRMED, Session.Status.CHECKED_IN], Session.Status.NO_SHOW),
+        (
+            [Session.Status.CONFIRMED, Session.Status.CHECKED_IN, Session.Status.IN_PROGRESS, Session.Status.COMPLETED],
+            Session.Status.CONFIRMED,
+        ),
         ([], "teleported"),
     ],
 )
@@ -67,26 +69,26 @@ def test_steps_outside_the_status_machine_raise_invalid_transition(frozen, perso
 def test_cancelling_is_not_a_plain_status_change(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
     with pytest.raises(InvalidTransition, match="with a reason"):
-        session_transition(actor=personas.admin, session=session, to_status=S.CANCELLED)
+        session_transition(actor=personas.admin, session=session, to_status=Session.Status.CANCELLED)
 
 
 def test_only_a_clinician_on_the_session_starts_it(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
-    session = session_transition(actor=personas.admin, session=session, to_status=S.CONFIRMED)
-    session = session_transition(actor=personas.admin, session=session, to_status=S.CHECKED_IN)
+    session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CONFIRMED)
+    session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CHECKED_IN)
     with pytest.raises(PermissionDeniedError):
-        session_transition(actor=personas.admin, session=session, to_status=S.IN_PROGRESS)
+        session_transition(actor=personas.admin, session=session, to_status=Session.Status.IN_PROGRESS)
     with pytest.raises(PermissionDeniedError):
-        session_transition(actor=personas.nurse, session=session, to_status=S.IN_PROGRESS)
+        session_transition(actor=personas.nurse, session=session, to_status=Session.Status.IN_PROGRESS)
 
 
 def test_a_no_show_is_recorded_only_after_the_start_time(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
     with pytest.raises(InvalidTransition, match="after the session's start"):
-        session_transition(actor=personas.admin, session=session, to_status=S.NO_SHOW)
+        session_transition(actor=personas.admin, session=session, to_status=Session.Status.NO_SHOW)
     frozen.move_to(at(MONDAY, 9, 20), tick=False)
-    session = session_transition(actor=personas.admin, session=session, to_status=S.NO_SHOW)
-    assert session.status == S.NO_SHOW
+    session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.NO_SHOW)
+    assert session.status == Session.Status.NO_SHOW
 
 
 def test_cancelling_records_who_when_why_and_whether_it_was_late(frozen, personas, book) -> None:
@@ -116,10 +118,10 @@ def test_a_cancellation_needs_a_reason_and_happens_once(frozen, personas, book) 
 
 def test_rescheduling_keeps_the_duration_resets_confirmation_and_is_audited(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
-    session = session_transition(actor=personas.admin, session=session, to_status=S.CONFIRMED)
+    session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CONFIRMED)
     session = session_reschedule(actor=personas.admin, session=session, starts_at=at(MONDAY, 14))
     assert (session.starts_at, session.ends_at) == (at(MONDAY, 14), at(MONDAY, 15))
-    assert session.status == S.SCHEDULED
+    assert session.status == Session.Status.SCHEDULED
     event = AuditEvent.objects.get(action="session.rescheduled")
     assert set(event.changed_fields) == {"starts_at", "ends_at", "status"}
     assert event.patient_public_id == personas.demo_patient.public_id
@@ -149,7 +151,7 @@ def test_rescheduling_onto_a_clash_is_refused_and_nothing_changes(frozen, person
 
 def test_a_session_that_has_begun_cannot_be_moved(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
-    for step in (S.CONFIRMED, S.CHECKED_IN):
+    for step in (Session.Status.CONFIRMED, Session.Status.CHECKED_IN):
         session = session_transition(actor=personas.admin, session=session, to_status=step)
     with pytest.raises(InvalidTransition, match="checked in cannot be changed"):
         session_reschedule(actor=personas.admin, session=session, starts_at=at(MONDAY, 11))

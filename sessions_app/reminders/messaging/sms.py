@@ -88,8 +88,19 @@ class HttpSmsBackend(SmsBackend):
             return ""
 
 
+# SMS_BACKEND values set in environments before the backends moved into sessions_app.reminders.
+OLD_BACKEND_PREFIX = "sessions_app.messaging.sms."
+
+
+def backend_path(setting: str) -> str:
+    """The dotted path of the configured backend, mapping the old ``sessions_app.messaging.sms.X``."""
+    if setting.startswith(OLD_BACKEND_PREFIX):
+        return __name__ + "." + setting.removeprefix(OLD_BACKEND_PREFIX)
+    return setting
+
+
 def get_sms_backend() -> SmsBackend:
-    return import_string(settings.SMS_BACKEND)()
+    return import_string(backend_path(settings.SMS_BACKEND))()
 
 
 def send_sms(message: OutgoingMessage) -> str:

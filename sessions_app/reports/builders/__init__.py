@@ -18,8 +18,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kap_clinic.common import clock
-from kap_clinic.common import pdf as pdf_lib
+from kap_clinic.common import clock, pdf
 from sessions_app.reports.models import GeneratedReport
 
 
@@ -54,7 +53,7 @@ def render_html(report: GeneratedReport) -> str:
         raise ReportDataError(f"{report.get_kind_display()} has no HTML template.")
     context = spec.build(report)
     with timezone.override(clock.clinic_zone()):
-        return render_to_string(spec.template, {"r": context, "stylesheet": pdf_lib.print_stylesheet()})
+        return render_to_string(spec.template, {"r": context, "stylesheet": pdf.print_stylesheet()})
 
 
 def render_pdf(report: GeneratedReport) -> bytes:
@@ -62,4 +61,4 @@ def render_pdf(report: GeneratedReport) -> bytes:
     spec = _registry()[report.kind]
     if spec.produce is not None:
         return spec.produce(report)
-    return pdf_lib.html_to_pdf(render_html(report))
+    return pdf.html_to_pdf(render_html(report))

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from sessions_app.clinical import thresholds as clinical_settings
+from sessions_app.clinical import thresholds
 from sessions_app.clinical.models.dosing import (
     Administration,
     Discharge,
@@ -90,7 +90,7 @@ def build(report: GeneratedReport) -> EsketamineSheetContext:
     live = [v for v in vitals if v.phase == VitalsReading.Phase.MONITORING]
     recheck = None
     if first is not None:
-        target = first + dt.timedelta(minutes=int(clinical_settings.current().bp_recheck_minutes))
+        target = first + dt.timedelta(minutes=int(thresholds.current().bp_recheck_minutes))
         near = [v for v in live if abs(v.taken_at - target) <= RECHECK_WINDOW]
         recheck = min(near, key=lambda v: abs(v.taken_at - target), default=None)
     end = discharge.discharged_at if discharge else None

@@ -136,10 +136,36 @@ def build(report: GeneratedReport) -> OperationsContext:
             if status == Session.Status.NO_SHOW:
                 no_shows += 1
                 week.no_shows += 1
+    rooms = _room_rows(start, end, booked)
+    reminder_weeks, sent, failed = _reminder_weeks(weeks, lo, hi)
+    week_rows = list(weeks.values())
+    return OperationsContext(
+        header=header(report, "Operations report"),
+        start=start,
+        end=end,
+        kinds=[k.label for k in kinds],
+        weeks=week_rows,
+        totals_by_kind=[sum(w.by_kind[i] for w in week_rows) for i in range(len(kinds))],
+        total_sessions=total,
+        no_show_rate=(no_shows / passed) if passed else None,
+        no_shows=no_shows,
+        attended_or_missed=passed,
+        late_cancel_rate=(late / total) if total else None,
+        late_cancels=late,
+        cancellations=cancelled,
+        rooms=rooms,
+        reminders=reminder_weeks,
+        reminders_sent=sent,
+        reminders_failed=failed,
+    )
+
+
+def _room_rows(start: dt.date, end: dt.date, booked: dict[int, float]) -> list[RoomRow]:
+    """Each active room's booked hours against the clinic's opening hours on the period's weekdays."""
     weekdays = sum(1 for n in range((end - start).days + 1) if (start + dt.timedelta(days=n)).weekday() < 5)
     day_hours = (OPEN_UNTIL.hour * 60 + OPEN_UNTIL.minute - OPEN_FROM.hour * 60 - OPEN_FROM.minute) / 60
     open_hours = weekdays * day_hours
-    rooms = [
+    return [
         RoomRow(
             name=f"{room.location.name} · {room.name}",
             booked_hours=round(booked.get(room.pk, 0.0), 1),
@@ -148,6 +174,12 @@ def build(report: GeneratedReport) -> OperationsContext:
         )
         for room in Room.objects.select_related("location").filter(active=True).order_by("location__name", "name")
     ]
+
+
+def _reminder_weeks(
+    weeks: dict[dt.date, WeekRow], lo: dt.datetime, hi: dt.datetime
+) -> tuple[list[ReminderRow], int, int]:
+    """Reminders due in the period by week and outcome, and the period's sent and failed totals."""
     reminder_weeks = {w: ReminderRow(w, 0, 0, 0, 0) for w in weeks}
     sent = failed = 0
     for due_at, status, channel in Reminder.objects.filter(due_at__gte=lo, due_at__lt=hi).values_list(
@@ -165,23 +197,4 @@ def build(report: GeneratedReport) -> OperationsContext:
             row.failed += 1
         elif status in (Reminder.Status.SKIPPED, Reminder.Status.CANCELLED):
             row.skipped += 1
-    week_rows = list(weeks.values())
-    return OperationsContext(
-        header=header(report, "Operations report"),
-        start=start,
-        end=end,
-        kinds=[k.label for k in kinds],
-        weeks=week_rows,
-        totals_by_kind=[sum(w.by_kind[i] for w in week_rows) for i in range(len(kinds))],
-        total_sessions=total,
-        no_show_rate=(no_shows / passed) if passed else None,
-        no_shows=no_shows,
-        attended_or_missed=passed,
-        late_cancel_rate=(late / total) if total else None,
-        late_cancels=late,
-        cancellations=cancelled,
-        rooms=rooms,
-        reminders=list(reminder_weeks.values()),
-        reminders_sent=sent,
-        reminders_failed=failed,
-    )
+    return list(reminder_weeks.values()), sent, failed

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from patients.models import PatientCondition
+from patients.models import Patient, PatientCondition
 from patients.outcomes import outcome_chart_svg, outcome_series_all
 from sessions_app.clinical.models.dosing import Administration, AdverseEvent, DosingRecord, Medication, Route
 from sessions_app.common.charts import svg_data_url
@@ -97,6 +97,41 @@ def build(report: GeneratedReport) -> TreatmentSummaryContext:
     for s in sessions:
         if s.course_id and s.course_id not in first_by_course:
             first_by_course[s.course_id] = s.starts_at
+    doses, cumulative = _doses(sessions)
+    events = [
+        EventRow(e.onset_at, e.get_code_display(), e.get_severity_display(), e.get_intervention_display(), e.serious)
+        for e in AdverseEvent.objects.filter(dosing__session__in=[s.pk for s in sessions]).order_by("onset_at")
+    ]
+    outcomes = _outcomes(patient)
+    statuses = Counter(s.get_status_display() for s in sessions)
+    title = "Treatment course summary" if report.course_id else "Treatment summary"
+    return TreatmentSummaryContext(
+        header=header(report, title, patient),
+        conditions=[
+            c.get_condition_display() + (f" ({c.detail})" if c.detail else "")
+            for c in PatientCondition.objects.filter(patient=patient)
+        ],
+        courses=[
+            CourseFacts(
+                started=first_by_course.get(c.pk),
+                status=c.get_status_display(),
+                dosing_count=c.dosing_count,
+                medical_clinician=c.medical_clinician.full_name,
+                therapist=c.therapist.full_name if c.therapist_id else "",
+            )
+            for c in courses
+        ],
+        sessions=sessions,
+        status_counts=sorted(statuses.items()),
+        doses=doses,
+        cumulative=cumulative,
+        adverse_events=events,
+        outcomes=outcomes,
+    )
+
+
+def _doses(sessions: list[Session]) -> tuple[list[DoseRow], list[CumulativeRow]]:
+    """Every administration that stands (voided ones left out), and each medication's totals."""
     records = (
         DosingRecord.objects.filter(session__in=[s.pk for s in sessions])
         .select_related("session")
@@ -131,10 +166,11 @@ def build(report: GeneratedReport) -> TreatmentSummaryContext:
         CumulativeRow(Medication(code).label, total, len(dosings), count)
         for code, (total, dosings, count) in sorted(totals.items())
     ]
-    events = [
-        EventRow(e.onset_at, e.get_code_display(), e.get_severity_display(), e.get_intervention_display(), e.serious)
-        for e in AdverseEvent.objects.filter(dosing__session__in=[s.pk for s in sessions]).order_by("onset_at")
-    ]
+    return doses, cumulative
+
+
+def _outcomes(patient: Patient) -> list[OutcomeBlock]:
+    """One block per instrument with results: its chart and where the patient stands."""
     outcomes = []
     for series in outcome_series_all(patient).values():
         if not series.points:
@@ -152,28 +188,4 @@ def build(report: GeneratedReport) -> TreatmentSummaryContext:
                 first_remission=series.first_remission.at if series.first_remission else None,
             )
         )
-    statuses = Counter(s.get_status_display() for s in sessions)
-    title = "Treatment course summary" if report.course_id else "Treatment summary"
-    return TreatmentSummaryContext(
-        header=header(report, title, patient),
-        conditions=[
-            c.get_condition_display() + (f" ({c.detail})" if c.detail else "")
-            for c in PatientCondition.objects.filter(patient=patient)
-        ],
-        courses=[
-            CourseFacts(
-                started=first_by_course.get(c.pk),
-                status=c.get_status_display(),
-                dosing_count=c.dosing_count,
-                medical_clinician=c.medical_clinician.full_name,
-                therapist=c.therapist.full_name if c.therapist_id else "",
-            )
-            for c in courses
-        ],
-        sessions=sessions,
-        status_counts=sorted(statuses.items()),
-        doses=doses,
-        cumulative=cumulative,
-        adverse_events=events,
-        outcomes=outcomes,
-    )
+    return outcomes

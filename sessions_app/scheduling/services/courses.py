@@ -38,14 +38,14 @@ from sessions_app.scheduling.models import (
     WorkingHours,
 )
 from sessions_app.scheduling.services.clinic import session_types
-from sessions_app.scheduling.services.sessions import (
-    R,
-    _require_patient_access,
-    _require_staff,
-    session_schedule,
+from sessions_app.scheduling.services.rules import (
+    ResourceKind,
+    require_patient_access,
+    require_staff,
     session_type_for,
     validate_staffing,
 )
+from sessions_app.scheduling.services.sessions import session_schedule
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 SEARCH_STEP = dt.timedelta(minutes=30)
@@ -124,8 +124,8 @@ class _Planner:
         self.staff = [u for u in (req.medical_clinician, req.therapist) if u is not None]
         self.rooms = list(Room.objects.filter(active=True).order_by("name"))
         self.busy: dict[tuple[str, int], list[tuple[dt.datetime, dt.datetime, str]]] = defaultdict(list)
-        keys = [(R.PATIENT, req.patient.pk)] + [(R.CLINICIAN, u.pk) for u in self.staff]
-        keys += [(R.ROOM, r.pk) for r in self.rooms]
+        keys = [(ResourceKind.PATIENT, req.patient.pk)] + [(ResourceKind.CLINICIAN, u.pk) for u in self.staff]
+        keys += [(ResourceKind.ROOM, r.pk) for r in self.rooms]
         match = Q()
         for kind, key in keys:
             match |= Q(resource_kind=kind, resource_id=key)
@@ -154,10 +154,10 @@ class _Planner:
             if any(s < end and start < e for s, e in self.time_off.get(person.pk, [])):
                 return f"{person.full_name} has time off then", None
         for person in staff:
-            hit = self._hit((R.CLINICIAN, person.pk), start, end)
+            hit = self._hit((ResourceKind.CLINICIAN, person.pk), start, end)
             if hit:
                 return f"{person.full_name} is booked {hit}", None
-        hit = self._hit((R.PATIENT, self.req.patient.pk), start, end)
+        hit = self._hit((ResourceKind.PATIENT, self.req.patient.pk), start, end)
         if hit:
             return f"the patient has another session {hit}", None
         room = self._free_room(kind, start, end)
@@ -182,17 +182,17 @@ class _Planner:
             else sorted(self.rooms, key=lambda r: r.dosing_equipped)
         )
         for room in candidates:
-            if not self._hit((R.ROOM, room.pk), start, end):
+            if not self._hit((ResourceKind.ROOM, room.pk), start, end):
                 return room
         return None
 
     def hold(self, item: ProposedSession) -> None:
         label = SessionKind(item.kind).label.lower() + " (this course)"
-        keys = [(R.PATIENT, self.req.patient.pk)] + [
-            (R.CLINICIAN, u.pk) for u in [item.lead_clinician, *item.additional_staff]
+        keys = [(ResourceKind.PATIENT, self.req.patient.pk)] + [
+            (ResourceKind.CLINICIAN, u.pk) for u in [item.lead_clinician, *item.additional_staff]
         ]
         if item.room is not None:
-            keys.append((R.ROOM, item.room.pk))
+            keys.append((ResourceKind.ROOM, item.room.pk))
         for key in keys:
             self.busy[key].append((item.starts_at, item.ends_at, label))
 
@@ -292,8 +292,8 @@ def course_propose(*, actor: User, request: CourseRequest, allow_past: bool = Fa
 
     ``allow_past`` lets the demo seed lay out a course that began before today.
     """
-    _require_staff(actor)
-    _require_patient_access(actor, request.patient)
+    require_staff(actor)
+    require_patient_access(actor, request.patient)
     _validate_request(request, allow_past=allow_past)
     for kind in (SessionKind.PREPARATION, SessionKind.DOSING, SessionKind.INTEGRATION):
         staff = _staff_for(request, kind)
@@ -383,24 +383,13 @@ def course_confirm(
     Integration k is linked to dosing k and must start after it ends. A clash found now (someone
     booked meanwhile) refuses the whole course with the error naming the session; nothing is saved.
     """
-    _require_staff(actor)
-    _require_patient_access(actor, request.patient)
+    require_staff(actor)
+    require_patient_access(actor, request.patient)
     _validate_request(request, allow_past=allow_past)
     doses = sorted((i for i in items if i.kind == SessionKind.DOSING), key=lambda i: i.sequence)
     if len(doses) != request.dosing_count or [d.sequence for d in doses] != list(range(1, len(doses) + 1)):
         raise ValidationFailed(f"The course needs dosing sessions 1 to {request.dosing_count}.", field="items")
-    # The rule records the plan (the chosen weekday pattern and time), not where clashes pushed dose 1.
-    first = dt.datetime.combine(clock.to_local(doses[0].starts_at).date(), request.dosing_time)
-    while first.weekday() not in request.dosing_weekdays:
-        first -= dt.timedelta(days=1)
-    if not recurrence:
-        recurrence = recurrence_text(first=first, weekdays=request.dosing_weekdays, count=request.dosing_count)
-    try:
-        rrule.rrulestr(recurrence, ignoretz=True)
-        if "RRULE:" not in recurrence:
-            raise ValueError("no RRULE line")
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed(f"The recurrence rule is not valid RFC 5545: {exc}", field="recurrence") from None
+    recurrence = _course_recurrence(request, first_dose=doses[0], recurrence=recurrence)
     course = TreatmentCourse.objects.create(
         patient=request.patient,
         recurrence=recurrence,
@@ -423,28 +412,9 @@ def course_confirm(
                     f"Integration {item.sequence} must come after dosing {item.sequence}.",
                     field=f"items.{index}.starts_at",
                 )
-        staff = _staff_for(request, item.kind)
-        try:
-            session = session_schedule(
-                actor=actor,
-                patient=request.patient,
-                kind=item.kind,
-                starts_at=item.starts_at,
-                ends_at=item.ends_at,
-                lead_clinician=staff[0],
-                additional_staff=staff[1:],
-                room=item.room,
-                course=course,
-                course_sequence=item.sequence,
-                follows=follows,
-                allow_past=allow_past,
-            )
-        except ApplicationError as exc:
-            label = f"{SessionKind(item.kind).label} {item.sequence}"
-            exc.message = f"{label}: {exc.message}"
-            exc.args = (exc.message,)
-            exc.field = f"items.{index}.{exc.field or 'starts_at'}"
-            raise
+        session = _book_course_session(
+            actor=actor, request=request, course=course, item=item, index=index, follows=follows, allow_past=allow_past
+        )
         if item.kind == SessionKind.DOSING:
             booked[item.sequence] = session
     audit_record(
@@ -455,3 +425,55 @@ def course_confirm(
         changed_fields=["recurrence", "dosing_count", "sessions"],
     )
     return course
+
+
+def _course_recurrence(request: CourseRequest, *, first_dose: ConfirmedItem, recurrence: str | None) -> str:
+    """The course's RFC 5545 rule: the one given (checked), or one built from the request."""
+    # The rule records the plan (the chosen weekday pattern and time), not where clashes pushed dose 1.
+    first = dt.datetime.combine(clock.to_local(first_dose.starts_at).date(), request.dosing_time)
+    while first.weekday() not in request.dosing_weekdays:
+        first -= dt.timedelta(days=1)
+    if not recurrence:
+        recurrence = recurrence_text(first=first, weekdays=request.dosing_weekdays, count=request.dosing_count)
+    try:
+        rrule.rrulestr(recurrence, ignoretz=True)
+        if "RRULE:" not in recurrence:
+            raise ValueError("no RRULE line")
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(f"The recurrence rule is not valid RFC 5545: {exc}", field="recurrence") from None
+    return recurrence
+
+
+def _book_course_session(
+    *,
+    actor: User,
+    request: CourseRequest,
+    course: TreatmentCourse,
+    item: ConfirmedItem,
+    index: int,
+    follows: Session | None,
+    allow_past: bool,
+) -> Session:
+    """Book one session of the course; an error names the session ("Dosing 2: ...") and its item."""
+    staff = _staff_for(request, item.kind)
+    try:
+        return session_schedule(
+            actor=actor,
+            patient=request.patient,
+            kind=item.kind,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            lead_clinician=staff[0],
+            additional_staff=staff[1:],
+            room=item.room,
+            course=course,
+            course_sequence=item.sequence,
+            follows=follows,
+            allow_past=allow_past,
+        )
+    except ApplicationError as exc:
+        label = f"{SessionKind(item.kind).label} {item.sequence}"
+        exc.message = f"{label}: {exc.message}"
+        exc.args = (exc.message,)
+        exc.field = f"items.{index}.{exc.field or 'starts_at'}"
+        raise

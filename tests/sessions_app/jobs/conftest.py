@@ -12,9 +12,9 @@ import zoneinfo
 
 import pytest
 
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.messaging.sms import LocmemSmsBackend
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import delivery, planning
 from sessions_app.scheduling.services import sessions as scheduling
 from tests.sessions_app.clinical.conftest import clock, ready  # noqa: F401 - the clinical fixtures, reused
 from tests.test_celery import real_worker  # noqa: F401 - a Celery worker process on Redis (REDIS_URL set)
@@ -72,8 +72,8 @@ def walk(time_machine):
         def sweep(self, when: dt.datetime | None = None) -> dict[str, int]:
             if when is not None:
                 self(when)
-            reminder_services.reminders_recover_stale()
-            return reminder_services.reminders_send_due()
+            delivery.reminders_recover_stale()
+            return delivery.reminders_send_due()
 
     return Walk()
 
@@ -85,17 +85,17 @@ def booking(personas, book):
     class Booking:
         def book(self, starts_at: dt.datetime, kind: str = "consultation", **kw):
             session = book(starts_at, kind=kind, **kw)
-            reminder_services.reminders_replan_for_session(session=session)
+            planning.reminders_replan_for_session(session=session)
             return session
 
         def move(self, session, starts_at: dt.datetime):
             session = scheduling.session_reschedule(actor=personas.admin, session=session, starts_at=starts_at)
-            reminder_services.reminders_replan_for_session(session=session)
+            planning.reminders_replan_for_session(session=session)
             return session
 
         def cancel(self, session):
             session = scheduling.session_cancel(actor=personas.admin, session=session, reason="Patient asked to rebook")
-            reminder_services.reminders_replan_for_session(session=session)
+            planning.reminders_replan_for_session(session=session)
             return session
 
     return Booking()

@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError
 
 from kap_clinic.celery import app
 from sessions_app.reminders.models import Reminder
-from sessions_app.reminders.services import PUBLISH_ONCE
+from sessions_app.reminders.services.resend import PUBLISH_ONCE
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import jobs_sweep_task, report_render_task
 
@@ -106,7 +106,7 @@ def test_with_the_broker_down_booking_and_a_report_request_succeed_and_nothing_i
 def test_a_resend_with_the_broker_down_is_picked_up_by_the_next_sweep(
     broker_down, walk, reachable, booking, personas
 ) -> None:
-    from sessions_app.reminders import services as reminder_services
+    from sessions_app.reminders.services import resend
 
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
@@ -114,7 +114,7 @@ def test_a_resend_with_the_broker_down_is_picked_up_by_the_next_sweep(
     Reminder.objects.filter(pk=row.pk).update(status="failed", last_error="email not sent: timeout")
     walk(local(2026, 3, 3, 11))
     started = time.monotonic()
-    reminder_services.reminder_resend(actor=personas.admin, reminder=row)  # commits; the publish fails
+    resend.reminder_resend(actor=personas.admin, reminder=row)  # commits; the publish fails
     assert time.monotonic() - started < 3.0
     row.refresh_from_db()
     assert row.status == "pending" and mail.outbox == []

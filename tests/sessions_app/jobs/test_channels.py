@@ -13,7 +13,7 @@ import pytest
 
 from sessions_app.reminders.messaging import OutgoingMessage, PermanentSendError, TransientSendError
 from sessions_app.reminders.messaging import email as email_channel
-from sessions_app.reminders.messaging.sms import ConsoleSmsBackend, HttpSmsBackend, get_sms_backend
+from sessions_app.reminders.messaging.sms import ConsoleSmsBackend, HttpSmsBackend, LocmemSmsBackend, get_sms_backend
 
 MESSAGE = OutgoingMessage(to="+15555550142", text="KAP Clinic: reminder", idempotency_key="abc-123")
 
@@ -96,6 +96,19 @@ def test_the_backend_follows_settings(settings, provider) -> None:
     assert isinstance(get_sms_backend(), ConsoleSmsBackend)
     with pytest.raises(PermanentSendError):
         HttpSmsBackend(url="ftp://example.org", token="t")
+
+
+@pytest.mark.parametrize(
+    ("setting", "backend"),
+    [
+        ("sessions_app.messaging.sms.ConsoleSmsBackend", ConsoleSmsBackend),
+        ("sessions_app.messaging.sms.LocmemSmsBackend", LocmemSmsBackend),
+        ("sessions_app.reminders.messaging.sms.LocmemSmsBackend", LocmemSmsBackend),
+    ],
+)
+def test_an_sms_backend_set_by_its_old_dotted_path_still_loads(settings, setting, backend) -> None:
+    settings.SMS_BACKEND = setting
+    assert type(get_sms_backend()) is backend
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import delivery
 
 from .conftest import local
 
@@ -46,15 +46,15 @@ def test_concurrent_sweeps_send_each_due_reminder_once(postgres_only, walk, reac
             sent[message.idempotency_key] += 1
         return "ok"
 
-    monkeypatch.setattr(reminder_services, "send_email", record)
-    monkeypatch.setattr(reminder_services, "send_sms", record)
+    monkeypatch.setattr(delivery, "send_email", record)
+    monkeypatch.setattr(delivery, "send_sms", record)
     start = threading.Barrier(4)
     results, errors = [], []
 
     def sweep() -> None:
         try:
             start.wait()
-            results.append(reminder_services.reminders_send_due(limit=500))
+            results.append(delivery.reminders_send_due(limit=500))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

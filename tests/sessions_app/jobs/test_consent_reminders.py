@@ -13,8 +13,8 @@ from django.utils import timezone
 from consent.models import ConsentKind
 from consent.services.documents import consent_document_create, consent_document_publish
 from consent.services.requests import consent_request_signature
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import delivery, planning
 
 from .conftest import FORBIDDEN_WORDS, NY, local
 
@@ -50,8 +50,8 @@ def test_an_unsigned_request_gets_reminders_after_2_5_and_8_days_by_each_channel
 ) -> None:
     walk(local(2026, 3, 2, 10, 30))
     request = request_signature()
-    assert reminder_services.reminders_plan_consent() == 6
-    assert reminder_services.reminders_plan_consent() == 0  # planned once
+    assert planning.reminders_plan_consent() == 6
+    assert planning.reminders_plan_consent() == 0  # planned once
     due = {(r.channel, r.offset_minutes): r.due_at.astimezone(NY) for r in consent_rows(request)}
     assert due == {
         ("email", 2880): local(2026, 3, 4, 10, 30),
@@ -77,12 +77,12 @@ def test_an_unsigned_request_gets_reminders_after_2_5_and_8_days_by_each_channel
 def test_signing_stops_the_remaining_consent_reminders(walk, reachable, request_signature) -> None:
     walk(local(2026, 3, 2, 10, 30))
     request = request_signature()
-    reminder_services.reminders_plan_consent()
+    planning.reminders_plan_consent()
     walk.sweep(local(2026, 3, 4, 10, 30))
     request.used_at = local(2026, 3, 5, 9)
     request.save(update_fields=["used_at"])  # signed (the consent service sets used_at when signing)
     walk(local(2026, 3, 5, 12))
-    reminder_services.reminders_plan_consent()
+    planning.reminders_plan_consent()
     states = {(r.offset_minutes, r.status) for r in consent_rows(request)}
     assert states == {(2880, "sent"), (7200, "cancelled"), (11520, "cancelled")}
     assert walk.sweep(local(2026, 3, 7, 10, 30)) == {}
@@ -92,7 +92,7 @@ def test_signing_stops_the_remaining_consent_reminders(walk, reachable, request_
 def test_a_request_signed_between_planning_and_sending_is_not_reminded(walk, reachable, request_signature) -> None:
     walk(local(2026, 3, 2, 10, 30))
     request = request_signature()
-    reminder_services.reminders_plan_consent()
+    planning.reminders_plan_consent()
     request.used_at = local(2026, 3, 3, 9)
     request.save(update_fields=["used_at"])
     assert walk.sweep(local(2026, 3, 4, 10, 30)) == {"cancelled": 2}
@@ -103,14 +103,14 @@ def test_no_consent_reminder_is_planned_after_the_request_expires(walk, reachabl
     settings.CONSENT_REQUEST_VALID_DAYS = 6
     walk(local(2026, 3, 2, 10, 30))
     request = request_signature()
-    reminder_services.reminders_plan_consent()
+    planning.reminders_plan_consent()
     assert {r.offset_minutes for r in consent_rows(request)} == {2880, 7200}
 
 
 def test_the_sms_consent_reminder_respects_quiet_hours(walk, reachable, request_signature) -> None:
     walk(local(2026, 3, 2, 22, 15))
     request = request_signature()
-    reminder_services.reminders_plan_consent()
+    planning.reminders_plan_consent()
     by = {(r.channel, r.offset_minutes): r.due_at.astimezone(NY) for r in consent_rows(request)}
     assert by[("email", 2880)] == local(2026, 3, 4, 22, 15)
     assert by[("sms", 2880)] == local(2026, 3, 5, 8)
@@ -121,8 +121,8 @@ def test_a_patient_who_withdrew_consent_to_electronic_records_gets_no_consent_nu
 ) -> None:
     walk(local(2026, 3, 2, 10, 30))
     request = request_signature()
-    reminder_services.reminders_plan_consent()
-    monkeypatch.setattr(reminder_services, "_records_withdrawn", lambda patient: True)
+    planning.reminders_plan_consent()
+    monkeypatch.setattr(delivery, "_records_withdrawn", lambda patient: True)
     assert walk.sweep(local(2026, 3, 4, 10, 30)) == {"skipped": 2}
     assert mail.outbox == [] and sms_outbox == []
     assert {r.status_reason for r in consent_rows(request) if r.status == "skipped"} == {

@@ -7,8 +7,8 @@ import pytest
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from patients.services import patient_reminder_channels_set
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import planning
 
 from .conftest import local, rows
 
@@ -66,7 +66,7 @@ def test_an_opt_out_in_the_portal_stops_planned_reminders_and_an_opt_in_plans_th
     client.force_login(personas.patient_user)  # a day later: the earlier sign-in has timed out
     assert client.post(URL, {"email": "on", "sms": "on"}).status_code == 302  # text messages again
     walk(local(2026, 3, 4, 9))
-    assert reminder_services.reminders_plan_new_channels() == 0  # the SMS rows exist: still planned
+    assert planning.reminders_plan_new_channels() == 0  # the SMS rows exist: still planned
     walk(local(2026, 3, 5, 8))
     assert walk.sweep() == {"sent": 2}
     assert len(sms_outbox) == 1

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import planning
 
 from .conftest import NY, due_times, local, rows
 
@@ -146,7 +146,7 @@ def test_re_planning_twice_changes_nothing(walk, reachable, booking) -> None:
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
     before = [(r.pk, r.due_at, r.status, r.updated_at) for r in rows(session)]
-    assert reminder_services.reminders_replan_for_session(session=session) == []
+    assert planning.reminders_replan_for_session(session=session) == []
     assert [(r.pk, r.due_at, r.status, r.updated_at) for r in rows(session)] == before
 
 

@@ -11,16 +11,14 @@ from django.core import mail
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
 from patients.models import Assessment
-from sessions_app.reminders import services as reminder_services
 from sessions_app.reminders.messaging import PermanentSendError, TransientSendError
 from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services import delivery, planning, resend
 from sessions_app.tasks import jobs_sweep_task, reminder_send_task
 
 from .conftest import FORBIDDEN_WORDS, NY, local, rows
 
 pytestmark = pytest.mark.django_db
-
-S = Reminder.Status
 
 
 def sent_at_local(reminder: Reminder) -> dt.datetime:
@@ -40,7 +38,7 @@ def test_nothing_goes_out_before_its_time_and_each_reminder_goes_out_once_at_its
     assert walk.sweep(local(2026, 3, 3, 10, 1)) == {}  # a minute later: nothing twice
     assert walk.sweep(local(2026, 3, 5, 8)) == {"sent": 2}
     assert len(mail.outbox) == 2 and len(sms_outbox) == 2
-    assert {r.status for r in rows(session)} == {S.SENT}
+    assert {r.status for r in rows(session)} == {Reminder.Status.SENT}
     assert AuditEvent.objects.filter(action="reminder.sent", patient_public_id=reachable.public_id).count() == 4
 
 
@@ -118,7 +116,7 @@ def test_a_cancelled_session_sends_nothing_ever(walk, reachable, booking, sms_ou
     for when in (local(2026, 3, 3, 10), local(2026, 3, 5, 8), local(2026, 3, 5, 9, 59)):
         walk.sweep(when)
     assert mail.outbox == [] and sms_outbox == []
-    assert {r.status for r in rows(session)} == {S.CANCELLED}
+    assert {r.status for r in rows(session)} == {Reminder.Status.CANCELLED}
 
 
 def test_a_session_cancelled_behind_the_services_back_is_caught_at_send_time(walk, reachable, booking) -> None:
@@ -135,7 +133,7 @@ def test_a_session_cancelled_behind_the_services_back_is_caught_at_send_time(wal
     walk.sweep(local(2026, 3, 3, 10))
     assert mail.outbox == []
     states = {(r.status, r.status_reason) for r in rows(session, offset_minutes=2880)}
-    assert states == {(S.CANCELLED, "Session cancelled")}
+    assert states == {(Reminder.Status.CANCELLED, "Session cancelled")}
 
 
 def test_a_moved_session_sends_for_its_new_time_only(walk, reachable, booking, sms_outbox) -> None:
@@ -171,7 +169,7 @@ def test_a_move_that_skipped_the_replan_is_never_sent_with_the_stale_time(walk, 
     Session.objects.filter(pk=session.pk).update(starts_at=local(2026, 3, 6, 10), ends_at=local(2026, 3, 6, 11))
     walk.sweep(local(2026, 3, 3, 10))
     assert mail.outbox == []
-    assert {r.status for r in rows(session, offset_minutes=2880)} == {S.SKIPPED}
+    assert {r.status for r in rows(session, offset_minutes=2880)} == {Reminder.Status.SKIPPED}
 
 
 def test_the_scheduling_services_plan_and_replan_reminders_themselves(walk, reachable, book, personas) -> None:
@@ -179,13 +177,13 @@ def test_the_scheduling_services_plan_and_replan_reminders_themselves(walk, reac
 
     walk(local(2026, 3, 2, 12))
     session = book(local(2026, 3, 5, 10))  # straight through session_schedule, no test helper
-    assert len(rows(session, status=S.PENDING)) == 4
+    assert len(rows(session, status=Reminder.Status.PENDING)) == 4
     session = scheduling.session_reschedule(actor=personas.admin, session=session, starts_at=local(2026, 3, 6, 10))
     assert {r.planned_for for r in rows(session)} == {session.starts_at}
     scheduling.session_transition(actor=personas.admin, session=session, to_status="confirmed")
-    assert len(rows(session, status=S.PENDING)) == 4
+    assert len(rows(session, status=Reminder.Status.PENDING)) == 4
     scheduling.session_cancel(actor=personas.admin, session=session, reason="Patient unwell")
-    assert {r.status for r in rows(session)} == {S.CANCELLED}
+    assert {r.status for r in rows(session)} == {Reminder.Status.CANCELLED}
 
 
 def test_opting_out_after_planning_is_honoured_at_send_time(walk, reachable, booking, sms_outbox) -> None:
@@ -196,7 +194,7 @@ def test_opting_out_after_planning_is_honoured_at_send_time(walk, reachable, boo
     walk.sweep(local(2026, 3, 3, 10))
     assert sms_outbox == [] and len(mail.outbox) == 1
     sms_row = rows(session, channel="sms", offset_minutes=2880)[0]
-    assert (sms_row.status, sms_row.status_reason) == (S.SKIPPED, "Patient opted out of SMS reminders")
+    assert (sms_row.status, sms_row.status_reason) == (Reminder.Status.SKIPPED, "Patient opted out of SMS reminders")
     reachable.reminder_email_opt_in = False
     reachable.save(update_fields=["reminder_email_opt_in"])
     walk.sweep(local(2026, 3, 5, 8))
@@ -213,7 +211,7 @@ def test_quiet_hours_hold_an_sms_until_8_while_email_goes_at_once(
     assert walk.sweep(local(2026, 3, 3, 21, 30)) == {"sent": 1, "deferred": 1}
     assert len(mail.outbox) == 1 and sms_outbox == []
     sms_row = rows(session, channel="sms")[0]
-    assert sms_row.status == S.PENDING and sms_row.next_attempt_at.astimezone(NY) == local(2026, 3, 4, 8)
+    assert sms_row.status == Reminder.Status.PENDING and sms_row.next_attempt_at.astimezone(NY) == local(2026, 3, 4, 8)
     assert sms_row.attempts == 0
     assert walk.sweep(local(2026, 3, 4, 7, 59)) == {}
     assert walk.sweep(local(2026, 3, 4, 8)) == {"sent": 1}
@@ -226,7 +224,7 @@ def test_after_an_outage_only_the_nearest_due_reminder_of_a_session_is_sent(walk
     walk.sweep(local(2026, 3, 5, 8, 30))  # the sweep was down from before the 48 h time until now
     assert len(mail.outbox) == 1
     by_offset = {r.offset_minutes: r for r in rows(session, channel="email")}
-    assert by_offset[120].status == S.SENT and by_offset[2880].status == S.SKIPPED
+    assert by_offset[120].status == Reminder.Status.SENT and by_offset[2880].status == Reminder.Status.SKIPPED
 
 
 def test_a_reminder_is_not_sent_once_the_session_has_started(walk, reachable, booking) -> None:
@@ -257,7 +255,7 @@ def test_the_questionnaire_reminder_goes_only_without_a_recent_phq9(walk, reacha
     walk.sweep(local(2026, 3, 7, 10))
     assert len([m for m in mail.outbox if "questionnaire" in m.subject]) == 1
     skipped = rows(second, kind="questionnaire", channel="email")[0]
-    assert (skipped.status, skipped.status_reason) == (S.SKIPPED, "PHQ-9 completed in the past 7 days")
+    assert (skipped.status, skipped.status_reason) == (Reminder.Status.SKIPPED, "PHQ-9 completed in the past 7 days")
     assert first.pk != second.pk
 
 
@@ -285,14 +283,14 @@ def test_a_transient_failure_retries_with_backoff_then_succeeds_once(walk, reach
             raise TransientSendError("SMTP connection refused")
         return "<ok>"
 
-    monkeypatch.setattr(reminder_services, "send_email", flaky)
+    monkeypatch.setattr(delivery, "send_email", flaky)
     reachable.reminder_sms_opt_in = False
     reachable.save(update_fields=["reminder_sms_opt_in"])
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
     assert walk.sweep(local(2026, 3, 3, 10)) == {"retry": 1}
     row = rows(session, offset_minutes=2880)[0]
-    assert row.status == S.PENDING and row.attempts == 1 and row.last_error == "SMTP connection refused"
+    assert row.status == Reminder.Status.PENDING and row.attempts == 1 and row.last_error == "SMTP connection refused"
     wait = row.next_attempt_at - local(2026, 3, 3, 10)
     assert dt.timedelta(seconds=48) <= wait <= dt.timedelta(seconds=72)
     assert (
@@ -309,11 +307,11 @@ def test_a_transient_failure_retries_with_backoff_then_succeeds_once(walk, reach
     )  # not before the backoff
     walk.sweep(row.next_attempt_at)
     row.refresh_from_db()
-    assert row.attempts == 2 and row.status == S.PENDING
+    assert row.attempts == 2 and row.status == Reminder.Status.PENDING
     assert row.next_attempt_at - walk_now(row) >= dt.timedelta(seconds=96)
     walk.sweep(row.next_attempt_at)
     row.refresh_from_db()
-    assert row.status == S.SENT and row.last_error == "" and len(calls) == 3
+    assert row.status == Reminder.Status.SENT and row.last_error == "" and len(calls) == 3
 
 
 def walk_now(row: Reminder) -> dt.datetime:
@@ -330,7 +328,7 @@ def test_a_channel_that_keeps_failing_ends_failed_visible_to_admins_who_can_rese
     def down(message):
         raise TransientSendError("SMS provider answered 503")
 
-    monkeypatch.setattr(reminder_services, "send_sms", down)
+    monkeypatch.setattr(delivery, "send_sms", down)
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
     walk.sweep(local(2026, 3, 3, 10))
@@ -339,7 +337,7 @@ def test_a_channel_that_keeps_failing_ends_failed_visible_to_admins_who_can_rese
         row.refresh_from_db()
         walk.sweep(row.next_attempt_at)
     row.refresh_from_db()
-    assert row.status == S.FAILED and row.attempts == 3
+    assert row.status == Reminder.Status.FAILED and row.attempts == 3
     assert row.last_error == "SMS provider answered 503 (after 3 attempts)"
     assert AuditEvent.objects.filter(action="reminder.failed", target_public_id=str(row.public_id)).exists()
     # Shown to admins on the operations page.
@@ -351,14 +349,14 @@ def test_a_channel_that_keeps_failing_ends_failed_visible_to_admins_who_can_rese
     assert page.status_code == 200 and "SMS provider answered 503" in page.content.decode()
     # Resend: a clinician may not; an admin may, and the send happens right after commit.
     with pytest.raises(PermissionDeniedError):
-        reminder_services.reminder_resend(actor=personas.prescriber, reminder=row)
-    monkeypatch.setattr(reminder_services, "send_sms", lambda message: "provider-1")
+        resend.reminder_resend(actor=personas.prescriber, reminder=row)
+    monkeypatch.setattr(delivery, "send_sms", lambda message: "provider-1")
     with django_capture_on_commit_callbacks(execute=True):
-        reminder_services.reminder_resend(actor=personas.admin, reminder=row)
+        resend.reminder_resend(actor=personas.admin, reminder=row)
     row.refresh_from_db()
-    assert row.status == S.SENT and row.provider_message_id == "provider-1"
+    assert row.status == Reminder.Status.SENT and row.provider_message_id == "provider-1"
     with pytest.raises(InvalidTransition):
-        reminder_services.reminder_resend(actor=personas.admin, reminder=row)
+        resend.reminder_resend(actor=personas.admin, reminder=row)
     assert AuditEvent.objects.filter(action="reminder.resent", actor=personas.admin).count() == 1
 
 
@@ -369,13 +367,13 @@ def test_a_permanent_failure_is_not_retried(walk, reachable, booking, monkeypatc
         calls.append(message)
         raise PermanentSendError("SMS provider refused the message (400)")
 
-    monkeypatch.setattr(reminder_services, "send_sms", refused)
+    monkeypatch.setattr(delivery, "send_sms", refused)
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 5, 10))
     walk.sweep(local(2026, 3, 3, 10))
     walk.sweep(local(2026, 3, 3, 11))
     row = rows(session, channel="sms", offset_minutes=2880)[0]
-    assert row.status == S.FAILED and row.attempts == 1 and len(calls) == 1
+    assert row.status == Reminder.Status.FAILED and row.attempts == 1 and len(calls) == 1
 
 
 def test_the_sweep_task_plans_consent_reminders_sends_and_reports_what_it_did(walk, reachable, booking) -> None:
@@ -429,9 +427,9 @@ def test_a_far_session_gets_the_new_channel_once_its_first_reminder_is_a_day_awa
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 20, 10))
     patient_update(actor=personas.admin, patient=reachable, reminder_sms_opt_in=True)
-    assert reminder_services.reminders_plan_new_channels() == 0  # the first reminder is weeks away
+    assert planning.reminders_plan_new_channels() == 0  # the first reminder is weeks away
     walk(local(2026, 3, 16, 11))  # the longest offset (72 h) + a day before the session
-    assert reminder_services.reminders_plan_new_channels() == 1
+    assert planning.reminders_plan_new_channels() == 1
     assert {(r.channel, r.offset_minutes) for r in rows(session, channel="sms")} == {("sms", 2880), ("sms", 120)}
 
 
@@ -451,12 +449,12 @@ def test_a_worker_killed_before_sending_loses_nothing(walk, reachable, booking) 
     session = booking.book(local(2026, 3, 5, 10))
     walk(local(2026, 3, 3, 10))
     row = rows(session, channel="email", offset_minutes=2880)[0]
-    assert reminder_services.reminder_claim(row.pk) is not None  # claimed, then the worker died
+    assert delivery.reminder_claim(row.pk) is not None  # claimed, then the worker died
     assert walk.sweep(local(2026, 3, 3, 10, 5)) == {"sent": 1}  # the SMS; the email is in flight
     assert len(mail.outbox) == 0
     walk.sweep(local(2026, 3, 3, 10, 11))  # past the stale-claim window: recovered and sent
     row.refresh_from_db()
-    assert row.status == S.SENT and row.attempts == 2 and len(mail.outbox) == 1
+    assert row.status == Reminder.Status.SENT and row.attempts == 2 and len(mail.outbox) == 1
 
 
 def test_a_worker_killed_after_the_provider_accepted_causes_no_duplicate_delivery(
@@ -473,7 +471,7 @@ def test_a_worker_killed_after_the_provider_accepted_causes_no_duplicate_deliver
             raise SystemExit("worker killed after the provider accepted, before the row was updated")
         return "sms-1"
 
-    monkeypatch.setattr(reminder_services, "send_sms", provider)
+    monkeypatch.setattr(delivery, "send_sms", provider)
     reachable.reminder_email_opt_in = False
     reachable.save(update_fields=["reminder_email_opt_in"])
     walk(local(2026, 3, 2, 12))
@@ -481,12 +479,12 @@ def test_a_worker_killed_after_the_provider_accepted_causes_no_duplicate_deliver
     row = rows(session, channel="sms", offset_minutes=2880)[0]
     walk(local(2026, 3, 3, 10))
     with pytest.raises(SystemExit):
-        reminder_services.reminder_deliver(row.pk)
+        delivery.reminder_deliver(row.pk)
     row.refresh_from_db()
-    assert row.status == S.SENDING
+    assert row.status == Reminder.Status.SENDING
     walk.sweep(local(2026, 3, 3, 10, 11))
     row.refresh_from_db()
-    assert row.status == S.SENT
+    assert row.status == Reminder.Status.SENT
     assert len(handed_over) == 2 and handed_over[0] == handed_over[1]  # the same key both times
     assert len(delivered) == 1  # one message reached the patient
     walk.sweep(local(2026, 3, 3, 12))
@@ -498,6 +496,6 @@ def test_a_claim_held_by_someone_else_is_not_sent_again(walk, reachable, booking
     session = booking.book(local(2026, 3, 5, 10))
     walk(local(2026, 3, 3, 10))
     row = rows(session, channel="email", offset_minutes=2880)[0]
-    token = reminder_services.reminder_claim(row.pk)
-    assert token is not None and reminder_services.reminder_claim(row.pk) is None
-    assert reminder_services.reminder_deliver(row.pk).outcome == "not_claimed"
+    token = delivery.reminder_claim(row.pk)
+    assert token is not None and delivery.reminder_claim(row.pk) is None
+    assert delivery.reminder_deliver(row.pk).outcome == "not_claimed"

@@ -23,8 +23,6 @@ from . import reportkit as kit
 
 pytestmark = pytest.mark.django_db
 
-St = GeneratedReport.Status
-
 
 @pytest.fixture
 def ask(django_capture_on_commit_callbacks):
@@ -53,7 +51,7 @@ def test_a_dosing_session_note_has_doses_vitals_table_events_discharge_and_no_ps
 ) -> None:
     r = kit.finished_racemic_session(personas, ready, clock)
     report = ask(personas.prescriber, "session_note", session=r.session)
-    assert report.status == St.DONE and report.size > 1000 and report.sha256
+    assert report.status == GeneratedReport.Status.DONE and report.size > 1000 and report.sha256
     data = kit.pdf_bytes(report)
     assert data.startswith(b"%PDF") and hashlib.sha256(data).hexdigest() == report.sha256
     pages = kit.pdf_pages(data)
@@ -86,7 +84,7 @@ def test_a_preparation_session_note_prints_the_preparation_record(personas, read
     r = ready()
     prep = personas.demo_patient.sessions.get(kind="preparation")
     report = ask(personas.therapist, "session_note", session=prep)
-    assert report.status == St.DONE, report.error
+    assert report.status == GeneratedReport.Status.DONE, report.error
     text = kit.flat(kit.pdf_pages(kit.pdf_bytes(report)))
     for expected in (
         "Preparation session record",
@@ -109,7 +107,7 @@ def test_a_treatment_summary_has_outcomes_with_response_and_remission_doses_and_
     kit.phq9(patient, personas.nurse, local(MONDAY, 7) - dt.timedelta(days=10), 9, "mild")
     kit.phq9(patient, personas.nurse, local(MONDAY, 7) + dt.timedelta(days=1, hours=5), 3, "minimal")
     report = ask(personas.prescriber, "treatment_summary", patient=patient)
-    assert report.status == St.DONE, report.error
+    assert report.status == GeneratedReport.Status.DONE, report.error
     pages = kit.pdf_pages(kit.pdf_bytes(report))
     text = kit.flat(pages)
     assert_every_page_carries_the_header(pages, patient="Jordan Ellis", dob="1987-05-09")
@@ -133,7 +131,7 @@ def test_a_treatment_summary_has_outcomes_with_response_and_remission_doses_and_
 def test_an_esketamine_monitoring_sheet_has_the_rems_form_fields(personas, ready, clock, ask) -> None:
     r = kit.finished_esketamine_session(personas, ready, clock)
     report = ask(personas.nurse, "esketamine_monitoring", session=r.session)
-    assert report.status == St.DONE, report.error
+    assert report.status == GeneratedReport.Status.DONE, report.error
     pages = kit.pdf_pages(kit.pdf_bytes(report))
     text = kit.flat(pages)
     assert_every_page_carries_the_header(pages, patient="Jordan Ellis", dob="1987-05-09")
@@ -168,7 +166,7 @@ def test_an_esketamine_sheet_is_refused_for_a_racemic_session(personas, ready, c
 def test_the_signed_consent_pdf_runs_through_the_same_job_path_and_keeps_its_hash(personas, ask) -> None:
     record = kit.signed_consent(personas.demo_patient, personas.admin)
     report = ask(personas.admin, "consent", consent_record=record)
-    assert report.status == St.DONE, report.error
+    assert report.status == GeneratedReport.Status.DONE, report.error
     snapshot = ConsentPdf.objects.get(record=record)
     assert report.sha256 == snapshot.sha256
     pages = kit.pdf_pages(kit.pdf_bytes(report))
@@ -204,7 +202,7 @@ def test_the_operations_report_counts_sessions_rooms_and_reminders_and_names_no_
     Reminder.objects.filter(session=r.session).exclude(status__in=["sent", "failed"]).update(status="cancelled")
     failed = 1
     report = ask(personas.admin, "operations", start=MONDAY - dt.timedelta(days=7), end=MONDAY + dt.timedelta(days=6))
-    assert report.status == St.DONE, report.error
+    assert report.status == GeneratedReport.Status.DONE, report.error
     assert report.patient is None and report.params == {"start": "2026-02-23", "end": "2026-03-08"}
     pages = kit.pdf_pages(kit.pdf_bytes(report))
     text = kit.flat(pages)
@@ -274,7 +272,10 @@ def test_a_render_error_ends_failed_with_the_error_and_no_file(personas, ready, 
 
     monkeypatch.setattr("kap_clinic.common.pdf.html_to_pdf", broken)
     report = ask(personas.prescriber, "treatment_summary", patient=r.session.patient)
-    assert report.status == St.FAILED and report.error == "PDF rendering failed: LayoutError: page too small"
+    assert (
+        report.status == GeneratedReport.Status.FAILED
+        and report.error == "PDF rendering failed: LayoutError: page too small"
+    )
     assert not report.file and report.size == 0 and report.sha256 == ""
 
 
@@ -282,7 +283,7 @@ def test_an_empty_pdf_is_a_failure_not_a_done_report(personas, ready, clock, ask
     r = ready()
     monkeypatch.setattr("kap_clinic.common.pdf.html_to_pdf", lambda html: b"")
     report = ask(personas.prescriber, "treatment_summary", patient=r.session.patient)
-    assert report.status == St.FAILED and "no PDF" in report.error and not report.file
+    assert report.status == GeneratedReport.Status.FAILED and "no PDF" in report.error and not report.file
 
 
 def test_the_database_refuses_a_done_report_without_a_file(personas, ready, clock) -> None:
@@ -307,7 +308,7 @@ def test_the_render_task_run_twice_renders_once(personas, ready, clock, ask) -> 
     r = ready()
     report = ask(personas.prescriber, "treatment_summary", patient=r.session.patient)
     first = (report.file.name, report.sha256, report.attempts)
-    assert report_render_task.delay(report.pk).get() == St.DONE
+    assert report_render_task.delay(report.pk).get() == GeneratedReport.Status.DONE
     report.refresh_from_db()
     assert (report.file.name, report.sha256, report.attempts) == first
 
@@ -316,7 +317,7 @@ def test_a_double_click_returns_the_report_already_queued(personas, ready, clock
     r = ready()
     one = report_services.report_request(actor=personas.prescriber, kind="treatment_summary", patient=r.session.patient)
     two = report_services.report_request(actor=personas.prescriber, kind="treatment_summary", patient=r.session.patient)
-    assert one.pk == two.pk and one.status == St.QUEUED
+    assert one.pk == two.pk and one.status == GeneratedReport.Status.QUEUED
 
 
 def test_a_worker_killed_mid_render_is_recovered_by_the_sweep(personas, ready, clock) -> None:
@@ -331,7 +332,7 @@ def test_a_worker_killed_mid_render_is_recovered_by_the_sweep(personas, ready, c
     result = report_services.reports_relay()
     assert result["requeued"] == 1 and result["handed_over"] == 1  # eager: rendered right there
     report.refresh_from_db()
-    assert report.status == St.DONE and report.attempts == 2 and report.size > 0
+    assert report.status == GeneratedReport.Status.DONE and report.attempts == 2 and report.size > 0
 
 
 def test_a_job_whose_worker_keeps_dying_ends_failed(personas, ready, clock) -> None:
@@ -343,7 +344,7 @@ def test_a_job_whose_worker_keeps_dying_ends_failed(personas, ready, clock) -> N
     clock.advance(minutes=11)
     assert report_services.reports_relay()["failed"] == 1
     report.refresh_from_db()
-    assert report.status == St.FAILED and "worker stopped" in report.error
+    assert report.status == GeneratedReport.Status.FAILED and "worker stopped" in report.error
 
 
 def test_a_failed_report_can_be_retried_by_its_requester(
@@ -352,14 +353,14 @@ def test_a_failed_report_can_be_retried_by_its_requester(
     r = ready()
     monkeypatch.setattr("kap_clinic.common.pdf.html_to_pdf", lambda html: b"")
     report = ask(personas.prescriber, "treatment_summary", patient=r.session.patient)
-    assert report.status == St.FAILED
+    assert report.status == GeneratedReport.Status.FAILED
     monkeypatch.undo()
     with pytest.raises(PermissionDeniedError):
         report_services.report_retry(actor=personas.nurse, report=report)
     with django_capture_on_commit_callbacks(execute=True):
         report_services.report_retry(actor=personas.prescriber, report=report)
     report.refresh_from_db()
-    assert report.status == St.DONE and report.size > 0
+    assert report.status == GeneratedReport.Status.DONE and report.size > 0
     assert AuditEvent.objects.filter(action="report.retried").count() == 1
 
 
@@ -391,7 +392,7 @@ def test_a_report_requested_through_the_page_is_rendered_after_commit(
         response = client.post("/sessions/reports/new/", {"kind": "session_note", "session": str(r.session.public_id)})
     report = GeneratedReport.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/sessions/reports/{report.public_id}/"
-    assert report.status == St.DONE and report.requested_by == personas.prescriber
+    assert report.status == GeneratedReport.Status.DONE and report.requested_by == personas.prescriber
     assert AuditEvent.objects.filter(action="report.requested", actor=personas.prescriber).count() == 1
 
 

@@ -1,4 +1,4 @@
-"""Portal pages of the reminders (issue 7): the patient chooses the channels reminders come by."""
+"""Pages of the reminders: in the patient portal, the patient chooses the channels reminders come by."""
 
 from __future__ import annotations
 

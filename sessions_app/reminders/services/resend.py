@@ -1,0 +1,72 @@
+"""A practice admin's resend of a failed reminder, and the after-commit hand-over to the broker."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kap_clinic.audit.services import audit_record
+from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
+from sessions_app.reminders.models import Reminder
+from sessions_app.reminders.services.planning import reminder_set
+from sessions_app.reminders.tasks import reminder_send_task
+
+log = logging.getLogger(__name__)
+
+RESENDABLE = (Reminder.Status.FAILED,)
+
+
+@transaction.atomic
+def reminder_resend(*, actor: Any, reminder: Reminder) -> Reminder:
+    """A practice admin sends a failed reminder again: back to pending, due now, attempts reset.
+
+    The send itself happens in ``reminder_send_task`` after commit (or the next sweep when the
+    broker is away). Raises PermissionDeniedError (not an admin) or InvalidTransition (not failed).
+    """
+    if not (actor and actor.is_authenticated and actor.is_active and actor.is_practice_admin):
+        raise PermissionDeniedError("Only a practice admin may resend reminders.")
+    reminder = Reminder.objects.select_for_update().select_related("patient").get(pk=reminder.pk)
+    if reminder.status not in RESENDABLE:
+        raise InvalidTransition(
+            f"Only failed reminders can be resent; this one is {reminder.get_status_display().lower()}.",
+            field="status",
+        )
+    now = timezone.now()
+    reminder_set(
+        reminder,
+        status=Reminder.Status.PENDING,
+        status_reason="Resent by an admin",
+        attempts=0,
+        next_attempt_at=now,
+        last_error="",
+        now=now,
+    )
+    audit_record(
+        actor=actor, action="reminder.resent", target=reminder, patient=reminder.patient, changed_fields=["status"]
+    )
+    enqueue_after_commit(reminder_send_task, reminder.pk)
+    return reminder
+
+
+# Publish once, no retry loop: with the broker down this fails in milliseconds instead of
+# holding the request for seconds (Celery's default retries, or kombu's reconnects with
+# retry=False, measured at 0.6–6 s against a closed port). The sweep is the retry.
+PUBLISH_ONCE: dict[str, Any] = {"retry": True, "retry_policy": {"max_retries": 0}}
+
+
+def enqueue_after_commit(task: Any, *ids: int) -> None:
+    """Hand a task to the broker after commit; a broker outage is logged, never raised.
+
+    The rows are the truth, so a lost hand-over only delays the work to the next sweep.
+    """
+
+    def hand_over() -> None:
+        try:
+            task.apply_async(args=list(ids), **PUBLISH_ONCE)
+        except Exception:
+            log.warning("broker unavailable: %s%s left for the sweep", task.name, tuple(ids), exc_info=True)
+
+    transaction.on_commit(hand_over)
