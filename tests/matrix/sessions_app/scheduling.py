@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from . import Case
+from tests.matrix import Case
 
 STAFF_OK = {
     "admin": 200,

@@ -1,5 +1,5 @@
-"""Access rules for clinical records (issue 6): dosing page, notes, follow-up checks, the
-controlled-substance log, clinical thresholds, and their API.
+"""Access rules for clinical records: dosing page, notes, follow-up checks, clinical thresholds,
+and their API (the controlled-substance log is in ``inventory.py``, on the same world).
 
 Clinical records: clinicians on the care team (prescriber, nurse, therapist) read them; the
 outsider gets 404; admins 403 (no clinical content); patients 403 on staff pages. Writes on the
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import Case
+from tests.matrix import Case
 
 PERSONAS = ["admin", "prescriber", "nurse", "therapist", "outsider", "patient_user", "other_patient_user"]
 TEAM_READ = {
@@ -278,31 +278,6 @@ CASES = [
         kwargs=note,
         data=lambda p: {"action": "save", "body": "Changed"},
     ),
-    # Controlled-substance log
-    Case("sessions_app:inventory", KEEPERS),
-    Case(
-        "sessions_app:inventory",
-        KEEPERS_WRITE,
-        method="post",
-        data=lambda p: {
-            "product": "ketamine_vial",
-            "lot_number": "NEW-1",
-            "concentration": "50 mg/mL",
-            "supplier": "Acme",
-            "invoice_number": "I-9",
-            "quantity": "500",
-            "expires_on": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
-        },
-    ),
-    Case("sessions_app:inventory_reconciliation", KEEPERS),
-    Case("sessions_app:inventory_lot", KEEPERS, kwargs=lot),
-    Case(
-        "sessions_app:inventory_lot",
-        KEEPERS_WRITE,
-        method="post",
-        kwargs=lot,
-        data=lambda p: {"action": "count", "counted_quantity": "500"},
-    ),
     # Clinical thresholds: every staff member reads, prescribers change
     Case("sessions_app:clinical_settings", {**TEAM_READ, "admin": 200, "outsider": 200}),
     Case(
@@ -506,40 +481,6 @@ CASES = [
         kwargs=lambda p: {**note(p), "action": "sign"},
         data=lambda p: {"password": "not-the-password"},
     ),
-    Case("api:inventory_lots", API_KEEPERS, api=True),
-    Case(
-        "api:inventory_lots",
-        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
-        method="post",
-        api=True,
-        data=lambda p: {
-            "product": "ketamine_vial",
-            "lot_number": "API-1",
-            "concentration": "50 mg/mL",
-            "supplier": "Acme",
-            "invoice_number": "I-2",
-            "quantity": "100",
-            "expires_on": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
-        },
-    ),
-    Case("api:inventory_lot", API_KEEPERS, api=True, kwargs=lot),
-    Case(
-        "api:inventory_lot_action",
-        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
-        method="post",
-        api=True,
-        kwargs=lambda p: {**lot(p), "action": "counts"},
-        data=lambda p: {"counted_quantity": "500"},
-    ),
-    Case(
-        "api:inventory_entry_void",
-        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
-        method="post",
-        api=True,
-        kwargs=lambda p: {"public_id": _world(p)["entry"].public_id},
-        data=lambda p: {"reason": "Entered twice"},
-    ),
-    Case("api:inventory_reconciliation", API_KEEPERS, api=True),
     Case("api:clinical_settings", {**API_KEEPERS, "admin": 200, "therapist": 200}, api=True),
     Case(
         "api:clinical_settings",

@@ -15,8 +15,7 @@ from sessions_app.clinical.selectors import reconciliation_rows
 from sessions_app.common.inputs import GateRefused
 from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryEntry, InventoryLot
-
-from . import helpers as h
+from tests.sessions_app.clinical import helpers as h
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.db import connection
 from kap_clinic.common.errors import ApplicationError
 from sessions_app.inventory import services as inv
 from sessions_app.inventory.models import InventoryLot
-
-from . import helpers as h
+from tests.sessions_app.clinical import helpers as h
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

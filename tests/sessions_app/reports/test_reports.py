@@ -17,9 +17,8 @@ from kap_clinic.common.pdf import PdfRenderError
 from sessions_app.reports import services as report_services
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import report_render_task
+from tests.sessions_app import reportkit as kit
 from tests.sessions_app.clinical.conftest import MONDAY, local
-
-from . import reportkit as kit
 
 pytestmark = pytest.mark.django_db
 
