@@ -66,11 +66,10 @@ def _world(p):
     from django.utils import timezone
 
     from kap_clinic.common import clock
-    from sessions_app.clinical.models.dosing import Administration, DosingRecord, VitalsReading
-    from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord, PsychotherapyNote
     from sessions_app.inventory import services as inv
     from sessions_app.inventory.models import InventoryLot
     from sessions_app.scheduling.services.sessions import session_schedule
+    from tests.sessions_app import factories as f
     from tests.sessions_app.conftest import make_clinic
 
     clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
@@ -92,19 +91,10 @@ def _world(p):
     dosing_session = book("dosing", 10, p.prescriber, [p.therapist, p.nurse], clinic.dosing_room)
     integration = book("integration", 13, p.therapist)
     follow_up = book("follow_up", 15, p.prescriber)
-    dosing = DosingRecord.objects.create(
-        session=dosing_session,
-        patient=p.demo_patient,
-        medication="racemic_ketamine",
-        route="iv",
-        responsible_clinician=p.prescriber,
-        opened_by=p.nurse,
-    )
-    PreparationRecord.objects.create(session=prep, patient=p.demo_patient, author=p.therapist, intentions="x")
-    IntegrationRecord.objects.create(
-        session=integration, patient=p.demo_patient, dosing_record=dosing, author=p.therapist, experience="x"
-    )
-    note = PsychotherapyNote.objects.create(patient=p.demo_patient, author=p.therapist, body="Private process note")
+    dosing = f.DosingRecordFactory(session=dosing_session, responsible_clinician=p.prescriber, opened_by=p.nurse)
+    f.PreparationRecordFactory(session=prep, author=p.therapist, intentions="x")
+    f.IntegrationRecordFactory(session=integration, dosing_record=dosing, author=p.therapist, experience="x")
+    note = f.PsychotherapyNoteFactory(patient=p.demo_patient, author=p.therapist)
     lot = inv.lot_receive(
         actor=p.nurse,
         product="ketamine_vial",
@@ -116,24 +106,9 @@ def _world(p):
         expires_on=timezone.localdate() + dt.timedelta(days=300),
     )
     lot = InventoryLot.objects.get(pk=lot.pk)
-    reading = VitalsReading.objects.create(
-        dosing=dosing,
-        taken_at=timezone.now(),
-        recorded_by=p.nurse,
-        phase="monitoring",
-        heart_rate=130,
-        alerts=["hr_high"],
-    )
-    dose = Administration.objects.create(
-        dosing=dosing,
-        medication="racemic_ketamine",
-        route="iv",
-        dose_mg=Decimal("35"),
-        infusion_minutes=40,
-        lot=lot,
-        ordering_prescriber=p.prescriber,
-        administered_by=p.nurse,
-        started_at=timezone.now(),
+    reading = f.VitalsReadingFactory(dosing=dosing, recorded_by=p.nurse, heart_rate=130, alerts=["hr_high"])
+    dose = f.AdministrationFactory(
+        dosing=dosing, lot=lot, infusion_minutes=40, ordering_prescriber=p.prescriber, administered_by=p.nurse
     )
     p._clinical = {
         "dosing_session": dosing_session,

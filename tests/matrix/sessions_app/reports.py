@@ -32,8 +32,9 @@ def _report(p):
     from django.utils import timezone
 
     from sessions_app.reports.models import GeneratedReport
+    from tests.sessions_app.factories import GeneratedReportFactory
 
-    report = GeneratedReport.objects.create(kind="treatment_summary", requested_by=p.prescriber, patient=p.demo_patient)
+    report = GeneratedReportFactory(requested_by=p.prescriber, patient=p.demo_patient)
     report.file.save("x.pdf", ContentFile(PDF), save=False)
     GeneratedReport.objects.filter(pk=report.pk).update(
         status="done",
@@ -50,11 +51,9 @@ def report_kwargs(p):
 
 
 def failed_report_kwargs(p):
-    from sessions_app.reports.models import GeneratedReport
+    from tests.sessions_app.factories import GeneratedReportFactory
 
-    report = GeneratedReport.objects.create(
-        kind="treatment_summary", requested_by=p.prescriber, patient=p.demo_patient, status="failed", error="boom"
-    )
+    report = GeneratedReportFactory(requested_by=p.prescriber, patient=p.demo_patient, status="failed", error="boom")
     return {"public_id": report.public_id}
 
 
