@@ -8,7 +8,6 @@ row, and is revoked through ``consent_revoke``, so the dosing gate reads the rea
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,44 +18,37 @@ from consent.models import ConsentKind, ConsentRecord
 from consent.services.documents import consent_document_create, consent_document_publish
 from consent.services.signing import consent_revoke
 from kap_clinic.accounts.demo import DEMO_PASSWORD
-from patients.models import Assessment, EligibilityDecision, IntakeAssessment, Patient, WeightMeasurement
+from patients.models import Assessment, EligibilityDecision, Patient, WeightMeasurement
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.monitoring import vitals_record
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.inventory.services import lot_receive
 from sessions_app.scheduling.models import Session
+from tests.consent.factories import ConsentRecordFactory
+from tests.patients.factories import EligibilityDecisionFactory, Phq9Factory, WeightMeasurementFactory
 
 PASSWORD = DEMO_PASSWORD
 
 
 def make_eligible(patient: Patient, by, *, days_ago: int = 10) -> EligibilityDecision:
-    when = timezone.now() - dt.timedelta(days=days_ago)
-    intake = IntakeAssessment.objects.create(
-        patient=patient, assessed_at=when, recorded_by=by, checklist_version="2026.1", contraindications={}
-    )
-    return EligibilityDecision.objects.create(
-        patient=patient, intake=intake, decision="eligible", rationale="Meets criteria", decided_by=by, decided_at=when
+    return EligibilityDecisionFactory(
+        patient=patient, decided_by=by, decided_at=timezone.now() - dt.timedelta(days=days_ago)
     )
 
 
 def make_not_eligible(patient: Patient, by) -> EligibilityDecision:
-    when = timezone.now() - dt.timedelta(days=1)
-    intake = IntakeAssessment.objects.create(
-        patient=patient, assessed_at=when, recorded_by=by, checklist_version="2026.1", contraindications={}
-    )
-    return EligibilityDecision.objects.create(
+    return EligibilityDecisionFactory(
         patient=patient,
-        intake=intake,
+        decided_by=by,
+        decided_at=timezone.now() - dt.timedelta(days=1),
         decision="not_eligible",
         rationale="Uncontrolled HTN",
-        decided_by=by,
-        decided_at=when,
     )
 
 
 def record_weight(patient: Patient, by, kg: str = "70.0", *, days_ago: int = 0) -> WeightMeasurement:
-    return WeightMeasurement.objects.create(
+    return WeightMeasurementFactory(
         patient=patient,
         measured_on=timezone.localdate() - dt.timedelta(days=days_ago),
         weight_kg=Decimal(kg),
@@ -65,10 +57,8 @@ def record_weight(patient: Patient, by, kg: str = "70.0", *, days_ago: int = 0) 
 
 
 def record_phq9(patient: Patient, by, *, days_ago: int = 1, total: int = 14) -> Assessment:
-    return Assessment.objects.create(
+    return Phq9Factory(
         patient=patient,
-        instrument="phq9",
-        instrument_version="1.0",
         answers=[2] * 7 + [0, 0],
         total=total,
         severity="moderate",
@@ -101,19 +91,12 @@ def grant_consent(patient: Patient, kind_code: str, admin, *, days_ago: int = 5)
             effective_date=timezone.localdate() - dt.timedelta(days=30),
         )
         document = consent_document_publish(actor=admin, document=document)
-    png = b"\x89PNG\r\n\x1a\n-test-signature"
-    return ConsentRecord.objects.create(
+    return ConsentRecordFactory(
         patient=patient,
         document=document,
         kind=kind,
         signer=patient.user or admin,
-        printed_name=f"{patient.legal_first_name} {patient.legal_last_name}",
-        typed_name=f"{patient.legal_first_name} {patient.legal_last_name}",
-        meaning=kind.meaning,
         signed_at=timezone.now() - dt.timedelta(days=days_ago),
-        text_sha256=document.text_sha256,
-        signature_png=png,
-        signature_sha256=hashlib.sha256(png).hexdigest(),
     )
 
 

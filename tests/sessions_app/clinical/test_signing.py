@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
@@ -16,6 +15,7 @@ from sessions_app.clinical.services.dosing import dosing_confirm
 from sessions_app.clinical.services.monitoring import adverse_event_record, observation_record, vitals_alert_acknowledge
 from sessions_app.common.inputs import RecordSigned
 from sessions_app.common.models import ClinicalRecordDeleteError
+from tests.sessions_app.factories import VitalsReadingFactory
 
 from . import helpers
 from .test_dosing_gates import give
@@ -90,9 +90,7 @@ def test_the_database_refuses_a_raw_update_of_a_signed_record(personas, ready, c
     with pytest.raises(DatabaseError), transaction.atomic():
         VitalsReading.objects.filter(dosing=r.dosing).update(systolic=110)
     with pytest.raises(DatabaseError), transaction.atomic():
-        VitalsReading.objects.create(
-            dosing=r.dosing, taken_at=timezone.now(), recorded_by=personas.nurse, phase="monitoring", heart_rate=70
-        )
+        VitalsReadingFactory(dosing=r.dosing, recorded_by=personas.nurse, heart_rate=70)
     r.dosing.refresh_from_db()
     assert r.dosing.route == "iv"
 

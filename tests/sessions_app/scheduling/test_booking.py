@@ -10,12 +10,13 @@ from django.db import IntegrityError, transaction
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from patients.models import Patient
-from sessions_app.scheduling.models import Session, SessionResourceBooking, TimeOff
+from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.services import rules
 from sessions_app.scheduling.services import sessions as scheduling
 from sessions_app.scheduling.services.rules import OutsideWorkingHours, SlotUnavailable
 from sessions_app.scheduling.services.sessions import session_cancel, session_schedule
 from tests.sessions_app.conftest import MONDAY, at
+from tests.sessions_app.factories import ResourceBookingFactory, TimeOffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,17 +108,15 @@ def test_overlapping_active_bookings_are_refused_by_the_database_itself(frozen, 
     session = book(at(MONDAY, 9))
     booking = session.bookings.get(resource_kind="room")
     with pytest.raises(IntegrityError, match="booking_no_overlap"), transaction.atomic():
-        SessionResourceBooking.objects.create(
+        ResourceBookingFactory(
             session=book(at(MONDAY, 14), room=clinic.dosing_room_2),
-            resource_kind="room",
             resource_id=booking.resource_id,
             starts_at=at(MONDAY, 9, 30),
             ends_at=at(MONDAY, 10, 30),
         )
     # Inactive (cancelled) bookings may overlap.
-    SessionResourceBooking.objects.create(
+    ResourceBookingFactory(
         session=book(at(MONDAY, 15), room=clinic.dosing_room_2),
-        resource_kind="room",
         resource_id=booking.resource_id,
         starts_at=at(MONDAY, 9, 30),
         ends_at=at(MONDAY, 10, 30),
@@ -174,9 +173,7 @@ def test_a_weekend_booking_is_outside_hours(frozen, personas, book) -> None:
 
 
 def test_time_off_blocks_booking(frozen, personas, book) -> None:
-    TimeOff.objects.create(
-        clinician=personas.prescriber, starts_at=at(MONDAY, 12), ends_at=at(MONDAY, 17), reason="Conference"
-    )
+    TimeOffFactory(clinician=personas.prescriber, starts_at=at(MONDAY, 12), ends_at=at(MONDAY, 17), reason="Conference")
     with pytest.raises(OutsideWorkingHours, match=r"Dr\. Priya Raman has time off then"):
         book(at(MONDAY, 13))
     book(at(MONDAY, 9))

@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from . import Case
+from tests.matrix import Case
 
 STAFF_OK = {
     "admin": 200,
@@ -77,17 +77,11 @@ def patient_kwargs(p):
 
 
 def course_kwargs(p):
-    from sessions_app.scheduling.models import TreatmentCourse
+    from tests.sessions_app.factories import TreatmentCourseFactory
 
     session = _session(p)
-    course = TreatmentCourse.objects.create(
-        patient=p.demo_patient,
-        recurrence="DTSTART;TZID=America/New_York:20300107T090000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TH;COUNT=6",
-        time_zone="America/New_York",
-        dosing_count=6,
-        medical_clinician=p.prescriber,
-        therapist=p.therapist,
-        created_by=p.admin,
+    course = TreatmentCourseFactory(
+        patient=p.demo_patient, medical_clinician=p.prescriber, therapist=p.therapist, created_by=p.admin
     )
     session.course = course
     session.save(update_fields=["course"])
@@ -104,9 +98,9 @@ def clinician_kwargs(p):
 
 
 def time_off_kwargs(p):
-    from sessions_app.scheduling.models import TimeOff
+    from tests.sessions_app.factories import TimeOffFactory
 
-    off = TimeOff.objects.create(
+    off = TimeOffFactory(
         clinician=p.nurse,
         starts_at=timezone.now() + dt.timedelta(days=3),
         ends_at=timezone.now() + dt.timedelta(days=4),

@@ -10,7 +10,7 @@ import pytest
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import ValidationFailed
 from patients.models import Patient
-from sessions_app.scheduling.models import Session, TimeOff, TreatmentCourse
+from sessions_app.scheduling.models import Session, TreatmentCourse
 from sessions_app.scheduling.services.courses import (
     ConfirmedItem,
     CourseRequest,
@@ -20,6 +20,7 @@ from sessions_app.scheduling.services.courses import (
 )
 from sessions_app.scheduling.services.rules import SlotUnavailable
 from tests.sessions_app.conftest import MONDAY, NY, at
+from tests.sessions_app.factories import TimeOffFactory
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -143,7 +144,7 @@ def test_integration_pushed_out_of_its_window_is_flagged_and_the_next_dosing_wai
     frozen, personas, clinic, course_request
 ) -> None:
     # The therapist is away Friday 6 March: integration 1 cannot be the day after dosing 1.
-    TimeOff.objects.create(
+    TimeOffFactory(
         clinician=personas.therapist, starts_at=at(dt.date(2026, 3, 6), 0), ends_at=at(dt.date(2026, 3, 7), 0)
     )
     proposal = course_propose(actor=personas.admin, request=course_request())

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from sessions_app.reminders.models import Reminder
 from sessions_app.reminders.services import planning
+from tests.sessions_app.factories import ReminderFactory
 
 from .conftest import NY, due_times, local, rows
 
@@ -155,15 +156,13 @@ def test_the_database_allows_one_reminder_per_session_kind_channel_and_offset(wa
     session = booking.book(local(2026, 3, 5, 10))
     row = rows(session)[0]
     with pytest.raises(IntegrityError), transaction.atomic():
-        Reminder.objects.create(
-            patient=row.patient,
+        ReminderFactory(
             session=session,
             kind=row.kind,
             channel=row.channel,
             offset_minutes=row.offset_minutes,
             planned_for=row.planned_for,
             due_at=row.due_at,
-            next_attempt_at=row.due_at,
         )
 
 

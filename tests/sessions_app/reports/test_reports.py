@@ -17,9 +17,9 @@ from kap_clinic.common.pdf import PdfRenderError
 from sessions_app.reports import services as report_services
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import report_render_task
+from tests.sessions_app import reportkit as kit
 from tests.sessions_app.clinical.conftest import MONDAY, local
-
-from . import reportkit as kit
+from tests.sessions_app.factories import GeneratedReportFactory, ReminderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -187,15 +187,12 @@ def test_the_operations_report_counts_sessions_rooms_and_reminders_and_names_no_
     # The booking planned the session's reminders; say one went out and another (SMS) failed.
     rows = list(Reminder.objects.filter(session=r.session).order_by("id"))
     Reminder.objects.filter(pk=rows[0].pk).update(status="sent", sent_at=r.session.starts_at)
-    Reminder.objects.create(
-        patient=r.session.patient,
+    ReminderFactory(
         session=r.session,
-        kind="appointment",
         channel="sms",
         offset_minutes=1440,  # not one of the planned offsets, so it cannot collide with a planned row
         planned_for=rows[0].planned_for,
         due_at=rows[0].due_at,
-        next_attempt_at=rows[0].due_at,
         status="failed",
         last_error="SMS provider answered 503 (after 5 attempts)",
     )
@@ -288,9 +285,7 @@ def test_an_empty_pdf_is_a_failure_not_a_done_report(personas, ready, clock, ask
 
 def test_the_database_refuses_a_done_report_without_a_file(personas, ready, clock) -> None:
     r = ready()
-    report = GeneratedReport.objects.create(
-        kind="treatment_summary", requested_by=personas.prescriber, patient=r.session.patient
-    )
+    report = GeneratedReportFactory(requested_by=personas.prescriber, patient=r.session.patient)
     with pytest.raises(IntegrityError), transaction.atomic():
         GeneratedReport.objects.filter(pk=report.pk).update(status="done")
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -14,8 +14,7 @@ from sessions_app.reminders.models import Reminder
 from sessions_app.reports import services as report_services
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.tasks import jobs_sweep_task
-
-from . import reportkit as kit
+from tests.sessions_app import reportkit as kit
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ is marked sent. The row stays "sending"; once the claim is stale, the next sweep
 worker) sends again with the same key, the provider drops the copy, and the row ends "sent".
 
 Runs when REDIS_URL and a PostgreSQL DATABASE_URL are set (CI's services run); skipped in
-embedded mode, where tests/sessions_app/jobs/test_reminder_sending.py covers the same steps
+embedded mode, where tests/sessions_app/reminders/test_reminder_sending.py covers the same steps
 in-process.
 """
 

@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from kap_clinic.accounts.models import User
 from patients.models import CareTeamMembership, Patient
-from sessions_app.scheduling.models import Room, Session, TreatmentCourse
+from sessions_app.scheduling.models import Room, Session
 from tests.sessions_app.conftest import MONDAY, at
+from tests.sessions_app.factories import RoomFactory, SessionFactory, TreatmentCourseFactory
 
 pytestmark = pytest.mark.django_db
 WEEK = {"start": "2026-03-02T00:00:00", "end": "2026-03-09T00:00:00"}
@@ -39,7 +40,7 @@ def fill_clinic(admin: User, *, staff_count: int, sessions_per_week: int, locati
         ]
     )
     rooms = Room.objects.bulk_create(
-        [Room(location=location, name=f"Bench room {i}", dosing_equipped=i % 2 == 0) for i in range(10)]
+        [RoomFactory.build(location=location, name=f"Bench room {i}", dosing_equipped=i % 2 == 0) for i in range(10)]
     )
     patients = Patient.objects.bulk_create(
         [
@@ -58,22 +59,19 @@ def fill_clinic(admin: User, *, staff_count: int, sessions_per_week: int, locati
         day = MONDAY + dt.timedelta(days=n % 7)
         start = at(day, 7 + (n // 7) % 12, 15 * (n % 4))
         sessions.append(
-            Session(
+            SessionFactory.build(
                 patient=patients[n % len(patients)],
                 kind=next(kinds),
                 lead_clinician=staff[n % staff_count],
                 room=rooms[n % len(rooms)],
                 starts_at=start,
-                ends_at=start + dt.timedelta(minutes=60),
                 created_by=admin,
             )
         )
     # Some rows carry everything the API names: a course, the session they follow, a cancellation.
-    course = TreatmentCourse.objects.create(
+    course = TreatmentCourseFactory(
         patient=patients[0],
         recurrence="DTSTART;TZID=America/New_York:20260302T090000\nRRULE:FREQ=WEEKLY;BYDAY=MO,TH;COUNT=6",
-        time_zone="America/New_York",
-        dosing_count=6,
         medical_clinician=staff[0],
         created_by=admin,
     )

@@ -2,7 +2,7 @@
 report still succeed quickly; the rows are kept, and once the broker is back the sweep sends the
 reminders and renders the report. Nothing is lost, nothing is sent twice.
 
-(tests/sessions_app/jobs/test_redis_restart.py does the same against a Redis server that test
+(tests/sessions_app/reminders/test_redis_restart.py does the same against a Redis server that test
 starts and stops itself, with a real Celery worker; it runs when REDIS_URL is set.)
 """
 

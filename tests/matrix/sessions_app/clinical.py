@@ -1,5 +1,5 @@
-"""Access rules for clinical records: dosing page, notes, follow-up checks, the
-controlled-substance log, clinical thresholds, and their API.
+"""Access rules for clinical records: dosing page, notes, follow-up checks, clinical thresholds,
+and their API (the controlled-substance log is in ``inventory.py``, on the same world).
 
 Clinical records: clinicians on the care team (prescriber, nurse, therapist) read them; the
 outsider gets 404; admins 403 (no clinical content); patients 403 on staff pages. Writes on the
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import Case
+from tests.matrix import Case
 
 PERSONAS = ["admin", "prescriber", "nurse", "therapist", "outsider", "patient_user", "other_patient_user"]
 TEAM_READ = {
@@ -66,11 +66,10 @@ def _world(p):
     from django.utils import timezone
 
     from kap_clinic.common import clock
-    from sessions_app.clinical.models.dosing import Administration, DosingRecord, VitalsReading
-    from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord, PsychotherapyNote
     from sessions_app.inventory.models import InventoryLot
     from sessions_app.inventory.services import lot_receive
     from sessions_app.scheduling.services.sessions import session_schedule
+    from tests.sessions_app import factories as f
     from tests.sessions_app.conftest import make_clinic
 
     clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
@@ -92,19 +91,10 @@ def _world(p):
     dosing_session = book("dosing", 10, p.prescriber, [p.therapist, p.nurse], clinic.dosing_room)
     integration = book("integration", 13, p.therapist)
     follow_up = book("follow_up", 15, p.prescriber)
-    dosing = DosingRecord.objects.create(
-        session=dosing_session,
-        patient=p.demo_patient,
-        medication="racemic_ketamine",
-        route="iv",
-        responsible_clinician=p.prescriber,
-        opened_by=p.nurse,
-    )
-    PreparationRecord.objects.create(session=prep, patient=p.demo_patient, author=p.therapist, intentions="x")
-    IntegrationRecord.objects.create(
-        session=integration, patient=p.demo_patient, dosing_record=dosing, author=p.therapist, experience="x"
-    )
-    note = PsychotherapyNote.objects.create(patient=p.demo_patient, author=p.therapist, body="Private process note")
+    dosing = f.DosingRecordFactory(session=dosing_session, responsible_clinician=p.prescriber, opened_by=p.nurse)
+    f.PreparationRecordFactory(session=prep, author=p.therapist, intentions="x")
+    f.IntegrationRecordFactory(session=integration, dosing_record=dosing, author=p.therapist, experience="x")
+    note = f.PsychotherapyNoteFactory(patient=p.demo_patient, author=p.therapist)
     lot = lot_receive(
         actor=p.nurse,
         product="ketamine_vial",
@@ -116,24 +106,9 @@ def _world(p):
         expires_on=timezone.localdate() + dt.timedelta(days=300),
     )
     lot = InventoryLot.objects.get(pk=lot.pk)
-    reading = VitalsReading.objects.create(
-        dosing=dosing,
-        taken_at=timezone.now(),
-        recorded_by=p.nurse,
-        phase="monitoring",
-        heart_rate=130,
-        alerts=["hr_high"],
-    )
-    dose = Administration.objects.create(
-        dosing=dosing,
-        medication="racemic_ketamine",
-        route="iv",
-        dose_mg=Decimal("35"),
-        infusion_minutes=40,
-        lot=lot,
-        ordering_prescriber=p.prescriber,
-        administered_by=p.nurse,
-        started_at=timezone.now(),
+    reading = f.VitalsReadingFactory(dosing=dosing, recorded_by=p.nurse, heart_rate=130, alerts=["hr_high"])
+    dose = f.AdministrationFactory(
+        dosing=dosing, lot=lot, infusion_minutes=40, ordering_prescriber=p.prescriber, administered_by=p.nurse
     )
     p._clinical = {
         "dosing_session": dosing_session,
@@ -277,31 +252,6 @@ CASES = [
         method="post",
         kwargs=note,
         data=lambda p: {"action": "save", "body": "Changed"},
-    ),
-    # Controlled-substance log
-    Case("sessions_app:inventory", KEEPERS),
-    Case(
-        "sessions_app:inventory",
-        KEEPERS_WRITE,
-        method="post",
-        data=lambda p: {
-            "product": "ketamine_vial",
-            "lot_number": "NEW-1",
-            "concentration": "50 mg/mL",
-            "supplier": "Acme",
-            "invoice_number": "I-9",
-            "quantity": "500",
-            "expires_on": (dt.date.today() + dt.timedelta(days=365)).isoformat(),
-        },
-    ),
-    Case("sessions_app:inventory_reconciliation", KEEPERS),
-    Case("sessions_app:inventory_lot", KEEPERS, kwargs=lot),
-    Case(
-        "sessions_app:inventory_lot",
-        KEEPERS_WRITE,
-        method="post",
-        kwargs=lot,
-        data=lambda p: {"action": "count", "counted_quantity": "500"},
     ),
     # Clinical thresholds: every staff member reads, prescribers change
     Case("sessions_app:clinical_settings", {**TEAM_READ, "admin": 200, "outsider": 200}),
@@ -506,40 +456,6 @@ CASES = [
         kwargs=lambda p: {**note(p), "action": "sign"},
         data=lambda p: {"password": "not-the-password"},
     ),
-    Case("api:inventory_lots", API_KEEPERS, api=True),
-    Case(
-        "api:inventory_lots",
-        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
-        method="post",
-        api=True,
-        data=lambda p: {
-            "product": "ketamine_vial",
-            "lot_number": "API-1",
-            "concentration": "50 mg/mL",
-            "supplier": "Acme",
-            "invoice_number": "I-2",
-            "quantity": "100",
-            "expires_on": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
-        },
-    ),
-    Case("api:inventory_lot", API_KEEPERS, api=True, kwargs=lot),
-    Case(
-        "api:inventory_lot_action",
-        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
-        method="post",
-        api=True,
-        kwargs=lambda p: {**lot(p), "action": "counts"},
-        data=lambda p: {"counted_quantity": "500"},
-    ),
-    Case(
-        "api:inventory_entry_void",
-        {**API_KEEPERS, "prescriber": 201, "nurse": 201, "outsider": 201},
-        method="post",
-        api=True,
-        kwargs=lambda p: {"public_id": _world(p)["entry"].public_id},
-        data=lambda p: {"reason": "Entered twice"},
-    ),
-    Case("api:inventory_reconciliation", API_KEEPERS, api=True),
     Case("api:clinical_settings", {**API_KEEPERS, "admin": 200, "therapist": 200}, api=True),
     Case(
         "api:clinical_settings",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import io
 import os
 import re
@@ -27,6 +26,8 @@ from sessions_app.clinical.services.administration import (
 from sessions_app.clinical.services.discharge import discharge_record
 from sessions_app.clinical.services.monitoring import adverse_event_record, observation_record
 from sessions_app.reports.models import GeneratedReport
+from tests.consent.factories import ConsentRecordFactory
+from tests.patients.factories import Phq9Factory
 from tests.sessions_app.clinical import helpers
 
 ALDRETE_OK = {
@@ -115,11 +116,8 @@ def finished_esketamine_session(p, ready, clock):
 
 
 def phq9(patient, by, when: dt.datetime, total: int, severity: str) -> Assessment:
-    return Assessment.objects.create(
+    return Phq9Factory(
         patient=patient,
-        instrument="phq9",
-        instrument_version="1.0",
-        answers=[0] * 9,
         total=total,
         severity=severity,
         administered_at=when,
@@ -140,18 +138,11 @@ def signed_consent(patient, admin) -> ConsentRecord:
         )
         document = consent_document_publish(actor=admin, document=document)
     png = generated_signature_png("Jordan Ellis")
-    return ConsentRecord.objects.create(
+    return ConsentRecordFactory(
         patient=patient,
         document=document,
-        kind=kind,
-        signer=patient.user,
-        printed_name=patient.full_name,
-        typed_name=patient.full_name,
-        meaning=kind.meaning,
         signed_at=timezone.now() - dt.timedelta(days=2),
-        text_sha256=document.text_sha256,
         signature_png=png,
-        signature_sha256=hashlib.sha256(png).hexdigest(),
         ip="203.0.113.7",
         user_agent="Test browser",
     )

@@ -12,13 +12,14 @@ from kap_clinic.common.errors import PermissionDeniedError
 from sessions_app.scheduling.models import TimeOff, WorkingHours
 from sessions_app.scheduling.services import clinic as setup
 from tests.sessions_app.conftest import MONDAY, at
+from tests.sessions_app.factories import TimeOffFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _changes(personas, clinic, actor):
     session_type = setup.session_types()["follow_up"]
-    time_off = TimeOff.objects.create(
+    time_off = TimeOffFactory(
         clinician=personas.nurse, starts_at=at(MONDAY, 8), ends_at=at(MONDAY, 12), reason="Training"
     )
     return {

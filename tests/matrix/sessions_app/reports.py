@@ -1,17 +1,16 @@
-"""Access rules for reports and the background-jobs view (issue 7).
+"""Access rules for reports and the operations (background-jobs) view.
 
 Clinical reports (here a treatment summary of the demo patient) are for clinicians on the care
-team: the outsider and practice admins get 404, patients 403 (staff pages). The operations view,
-its retry and the reminder resend are for practice admins only. A patient sets their own reminder
-channels in the portal.
+team: the outsider and practice admins get 404, patients 403 (staff pages). The operations view
+and its retry are for practice admins only (the reminder resend on that view is in
+``reminders.py``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
-from . import Case
+from tests.matrix import Case
 
 STAFF_OK = {
     "admin": 200,
@@ -33,8 +32,9 @@ def _report(p):
     from django.utils import timezone
 
     from sessions_app.reports.models import GeneratedReport
+    from tests.sessions_app.factories import GeneratedReportFactory
 
-    report = GeneratedReport.objects.create(kind="treatment_summary", requested_by=p.prescriber, patient=p.demo_patient)
+    report = GeneratedReportFactory(requested_by=p.prescriber, patient=p.demo_patient)
     report.file.save("x.pdf", ContentFile(PDF), save=False)
     GeneratedReport.objects.filter(pk=report.pk).update(
         status="done",
@@ -51,39 +51,10 @@ def report_kwargs(p):
 
 
 def failed_report_kwargs(p):
-    from sessions_app.reports.models import GeneratedReport
+    from tests.sessions_app.factories import GeneratedReportFactory
 
-    report = GeneratedReport.objects.create(
-        kind="treatment_summary", requested_by=p.prescriber, patient=p.demo_patient, status="failed", error="boom"
-    )
+    report = GeneratedReportFactory(requested_by=p.prescriber, patient=p.demo_patient, status="failed", error="boom")
     return {"public_id": report.public_id}
-
-
-def reminder_kwargs(p):
-    from django.utils import timezone
-
-    from sessions_app.reminders.models import Reminder
-    from tests.matrix.sessions_app import _session
-
-    session = _session(p)
-    due = timezone.now() - dt.timedelta(hours=1)
-    # The booking planned the session's reminders; one of them failed.
-    reminder, _ = Reminder.objects.update_or_create(
-        session=session,
-        kind="appointment",
-        channel="email",
-        offset_minutes=120,
-        defaults={
-            "patient": p.demo_patient,
-            "planned_for": session.starts_at,
-            "due_at": due,
-            "next_attempt_at": due,
-            "status": "failed",
-            "attempts": 5,
-            "last_error": "email not sent: ConnectionRefusedError",
-        },
-    )
-    return {"public_id": reminder.public_id}
 
 
 def patient_kwargs(p):
@@ -125,16 +96,6 @@ CASES = [
         kwargs=failed_report_kwargs,
         data=lambda p: {},
     ),
-    Case("sessions_app:reminder_resend", ADMIN_POST, method="post", kwargs=reminder_kwargs, data=lambda p: {}),
-    # Portal: a patient chooses their own reminder channels (no URL names anyone else's record).
-    Case(
-        "portal:reminder_channels",
-        {"patient_user": 302, "other_patient_user": 302},
-        method="post",
-        data=lambda p: {"email": "on"},
-        default=403,
-    ),
-    Case("portal:reminder_channels", {"patient_user": 405, "other_patient_user": 405}, default=403),
     # API
     Case("api:reports", {**STAFF_OK}, api=True),
     Case(
@@ -151,15 +112,6 @@ CASES = [
         {**TEAM_ONLY, "prescriber": 202, "nurse": 403, "therapist": 403},
         method="post",
         kwargs=failed_report_kwargs,
-        data=lambda p: {},
-        api=True,
-    ),
-    Case("api:reminders", ADMIN_ONLY, api=True),
-    Case(
-        "api:reminder_resend",
-        {**{k: 403 for k in STAFF_OK}, "admin": 202},
-        method="post",
-        kwargs=reminder_kwargs,
         data=lambda p: {},
         api=True,
     ),

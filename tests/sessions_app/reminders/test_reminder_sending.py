@@ -10,11 +10,11 @@ from django.core import mail
 
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
-from patients.models import Assessment
 from sessions_app.reminders.messaging import PermanentSendError, TransientSendError
 from sessions_app.reminders.models import Reminder
 from sessions_app.reminders.services import delivery, planning, resend
 from sessions_app.tasks import jobs_sweep_task, reminder_send_task
+from tests.patients.factories import Phq9Factory
 
 from .conftest import FORBIDDEN_WORDS, NY, local, rows
 
@@ -73,12 +73,9 @@ def test_a_dosing_reminder_carries_the_preparation_instructions_and_nothing_clin
 ) -> None:
     walk(local(2026, 3, 2, 12))
     session = booking.book(local(2026, 3, 6, 10), kind="dosing")
-    Assessment.objects.create(
+    Phq9Factory(
         patient=reachable,
-        instrument="phq9",
-        instrument_version="1.0",
         answers=[1] * 9,
-        total=9,
         severity="mild",
         administered_at=local(2026, 3, 2, 11),
         recorded_by=personas.nurse,
@@ -241,12 +238,9 @@ def test_the_questionnaire_reminder_goes_only_without_a_recent_phq9(walk, reacha
     walk.sweep(local(2026, 3, 3, 10))  # 72 h before: no PHQ-9 on record
     questionnaires = [m for m in mail.outbox if "questionnaire" in m.subject]
     assert len(questionnaires) == 1 and "/portal/" in questionnaires[0].body
-    Assessment.objects.create(
+    Phq9Factory(
         patient=reachable,
-        instrument="phq9",
-        instrument_version="1.0",
         answers=[1] * 9,
-        total=9,
         severity="mild",
         administered_at=local(2026, 3, 4, 9),
         recorded_by=personas.nurse,

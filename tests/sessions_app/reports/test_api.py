@@ -1,16 +1,11 @@
-"""The reports and reminders API: the same rules as the pages, JSON errors naming the field."""
+"""The reports API: the same rules as the pages, JSON errors naming the field."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 
 from kap_clinic.audit.models import AuditEvent
-from sessions_app.reminders.models import Reminder
 from sessions_app.reports.models import GeneratedReport
-
-from .conftest import local
 
 pytestmark = pytest.mark.django_db
 
@@ -80,21 +75,3 @@ def test_someone_elses_report_is_a_404(personas, ready, clock, api_for) -> None:
     assert api_for(personas.outsider).get(f"/api/v1/reports/{job['id']}/").status_code == 404
     assert api_for(personas.admin).get(f"/api/v1/reports/{job['id']}/").status_code == 404
     assert GeneratedReport.objects.count() == 1
-
-
-def test_admins_list_reminders_and_resend_only_failed_ones(walk, reachable, booking, personas, api_for) -> None:
-    walk(local(2026, 3, 2, 12))
-    session = booking.book(local(2026, 3, 5, 10))
-    api = api_for(personas.admin)
-    listed = api.get("/api/v1/reminders/", {"status": "pending"}).json()
-    assert listed["count"] == 4 and {row["session"] for row in listed["results"]} == {str(session.public_id)}
-    assert "text" not in listed["results"][0] and "body" not in listed["results"][0]
-    pending = Reminder.objects.filter(session=session).first()
-    response = api.post(f"/api/v1/reminders/{pending.public_id}/resend/")
-    assert response.status_code == 409 and response.json()["error"]["code"] == "invalid_transition"
-    Reminder.objects.filter(pk=pending.pk).update(status="failed", last_error="x")
-    response = api.post(f"/api/v1/reminders/{pending.public_id}/resend/")
-    assert response.status_code == 202 and response.json()["status"] == "pending"
-    assert response.json()["next_attempt_at"] is not None
-    assert api_for(personas.prescriber).get("/api/v1/reminders/").status_code == 403
-    assert dt.datetime.fromisoformat(response.json()["next_attempt_at"]).tzinfo is not None

@@ -22,8 +22,7 @@ from sessions_app.inventory.services import (
     lot_receive,
     lot_void,
 )
-
-from . import helpers
+from tests.sessions_app.clinical import helpers
 
 pytestmark = pytest.mark.django_db
 

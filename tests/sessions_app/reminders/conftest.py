@@ -1,4 +1,4 @@
-"""Fixtures for background-job tests: a reachable demo patient, an SMS outbox, a clock to walk,
+"""Fixtures for reminder tests: a reachable demo patient, an SMS outbox, a clock to walk,
 and book/move/cancel helpers that go through the scheduling services.
 
 Times are America/New_York. The US spring change is Sunday 2026-03-08 (02:00 → 03:00), the
@@ -16,7 +16,6 @@ from sessions_app.reminders.messaging.sms import LocmemSmsBackend
 from sessions_app.reminders.models import Reminder
 from sessions_app.reminders.services import delivery, planning
 from sessions_app.scheduling.services import sessions as scheduling
-from tests.sessions_app.clinical.conftest import clock, ready  # noqa: F401 - the clinical fixtures, reused
 from tests.test_celery import real_worker  # noqa: F401 - a Celery worker process on Redis (REDIS_URL set)
 
 NY = zoneinfo.ZoneInfo("America/New_York")
