@@ -11,8 +11,7 @@ from django.db import connection
 from kap_clinic.common.errors import ApplicationError
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.inventory.services import inventory_waste
-
-from . import helpers
+from tests.sessions_app.clinical import helpers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
