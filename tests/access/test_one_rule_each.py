@@ -171,8 +171,6 @@ THE_FUNCTION = ("patients/selectors.py", "care_team_memberships_of")
 # still hold its copy, so that whoever removes one also removes it here and the allowance cannot grow.
 PENDING = {
     ("sessions_app/scheduling/selectors.py", "session_list_visible_to"),
-    ("sessions_app/clinical/selectors.py", "care_team_prescribers"),
-    ("sessions_app/clinical/panels.py", "dashboard"),
 }
 
 
