@@ -17,25 +17,22 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
+from kap_clinic.accounts.permissions import CLINICIAN, THERAPIST_DISCIPLINE, is_active_clinician_of, user_has_role
 from kap_clinic.common import clock
-from patients.models import CareTeamMembership, Patient
+from patients.models import Patient
+from patients.selectors import care_team_memberships_of
 from sessions_app.clinical import selectors, thresholds
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
 from sessions_app.scheduling.models import Session
 
 
-def _clinician(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_clinician)
-
-
 def dashboard(request: HttpRequest, **page: Any) -> dict | None:
-    if not _clinician(request):
+    if not user_has_role(request.user, CLINICIAN):
         return None
     hours = thresholds.current().unsigned_alert_hours
     start, end = clock.day_bounds(clock.local_today())
-    on_team = CareTeamMembership.objects.filter(patient=OuterRef("patient_id"), clinician=request.user, active=True)
+    on_team = care_team_memberships_of(request.user).filter(patient=OuterRef("patient_id"))
     today = list(
         Session.objects.filter(Exists(on_team), kind=Session.Kind.DOSING, starts_at__gte=start, starts_at__lt=end)
         .exclude(status__in=[Session.Status.CANCELLED, Session.Status.NO_SHOW])
@@ -50,9 +47,10 @@ def dashboard(request: HttpRequest, **page: Any) -> dict | None:
 
 
 def chart(request: HttpRequest, *, patient: Patient, **page: Any) -> dict | None:
-    if not _clinician(request):
+    if not user_has_role(request.user, CLINICIAN):
         return None
     user = request.user
+    is_therapist = is_active_clinician_of(user, THERAPIST_DISCIPLINE)
     now = clock.to_local(timezone.now())
     recent = list(
         Session.objects.filter(
@@ -78,8 +76,8 @@ def chart(request: HttpRequest, *, patient: Patient, **page: Any) -> dict | None
             .order_by("-created_at")[:5]
         ),
         "follow_ups": list(selectors.follow_up_checks(patient)),
-        "is_therapist": user.is_therapist,
-        "my_notes": list(selectors.psychotherapy_notes_for(user, patient=patient)[:5]) if user.is_therapist else [],
+        "is_therapist": is_therapist,
+        "my_notes": list(selectors.psychotherapy_notes_for(user, patient=patient)[:5]) if is_therapist else [],
         "open_dosing": DosingRecord.objects.filter(patient=patient, signed_at__isnull=True).count(),
     }
 

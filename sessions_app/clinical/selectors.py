@@ -22,11 +22,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import CLINICIAN, user_has_role, user_is_active
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
-from patients.models import CareTeamMembership, Patient
-from patients.selectors import patient_list_visible_to
+from patients.models import Patient
+from patients.selectors import care_team_for, clinical_content_refused, patient_list_visible_to
 from sessions_app.clinical import gates
 from sessions_app.clinical.models.dosing import (
     Administration,
@@ -52,12 +53,8 @@ from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.selectors import session_get_for
 
 
-def _active(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def _not_found(user: Any, target_type: str, public_id: Any, what: str) -> Http404:
-    if _active(user):
+    if user_is_active(user):
         audit_record(
             actor=user,
             action="clinical_record.access_denied",
@@ -70,11 +67,11 @@ def _not_found(user: Any, target_type: str, public_id: Any, what: str) -> Http40
 
 def require_clinical_reader(user: Any) -> None:
     """Clinical pages are for clinicians: an admin gets 403, a patient 404 (nothing to see here)."""
-    if not _active(user):
+    if not user_is_active(user):
         raise Http404
-    if user.is_practice_admin:
+    if clinical_content_refused(user):
         raise PermissionDenied("Practice admins do not see clinical content.")
-    if not user.is_clinician:
+    if not user_has_role(user, CLINICIAN):
         raise Http404
 
 
@@ -88,7 +85,7 @@ def clinical_session_get_for(*, user: Any, public_id: uuid.UUID | str, kind: str
 
 
 def clinical_patients(user: Any) -> QuerySet[Patient]:
-    if not (_active(user) and user.is_clinician):
+    if not user_has_role(user, CLINICIAN):
         return Patient.objects.none()
     return patient_list_visible_to(user)
 
@@ -303,7 +300,7 @@ def rems_summary(state: gates.DosingState) -> dict[str, Any]:
 
 
 def care_team_prescribers(patient: Patient) -> QuerySet[User]:
-    on_team = CareTeamMembership.objects.filter(patient=patient, clinician=OuterRef("pk"), active=True)
+    on_team = care_team_for(patient).filter(clinician=OuterRef("pk"))
     return User.objects.filter(
         Exists(on_team), is_active=True, role=User.Role.CLINICIAN, discipline=User.Discipline.PRESCRIBER
     ).order_by("full_name")
@@ -314,7 +311,7 @@ def care_team_prescribers(patient: Patient) -> QuerySet[User]:
 
 def psychotherapy_notes_for(user: Any, *, patient: Patient | None = None) -> QuerySet[PsychotherapyNote]:
     """The user's own psychotherapy notes (nobody reads anyone else's)."""
-    if not (_active(user) and user.is_clinician):
+    if not user_has_role(user, CLINICIAN):
         return PsychotherapyNote.objects.none()
     qs = PsychotherapyNote.objects.filter(author=user).select_related("patient", "session")
     if patient is not None:
@@ -347,7 +344,7 @@ class UnsignedItem:
 
 def unsigned_records_for(user: Any, *, older_than_hours: int, limit: int = 50) -> list[UnsignedItem]:
     """Records the user must sign that have waited longer than ``older_than_hours`` (the dashboard)."""
-    if not (_active(user) and user.is_clinician):
+    if not user_has_role(user, CLINICIAN):
         return []
     cutoff = timezone.now() - dt.timedelta(hours=older_than_hours)
     items: list[UnsignedItem] = []
@@ -474,7 +471,7 @@ def session_clinical_records(*, user: Any, session: Session) -> list[RecordLink]
     never listed here (their author finds them on the chart and in their own list). A fixed
     number of queries.
     """
-    if not (_active(user) and user.is_clinician):
+    if not user_has_role(user, CLINICIAN):
         return None
     if not clinical_patients(user).filter(pk=session.patient_id).exists():
         return None

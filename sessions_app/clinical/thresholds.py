@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, is_active_clinician_of
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from sessions_app.clinical.models.dosing import ClinicalSetting, ClinicalSettingChange
@@ -206,7 +207,7 @@ def clinical_setting_change(*, actor: Any, key: str, value: Any, reason: str) ->
     reason is required. Side effects: the override row, a change row with old and new value, an
     audit event ``clinical_setting.changed``. Raises PermissionDeniedError, ValidationFailed.
     """
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_prescriber):
+    if not is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE):
         raise PermissionDeniedError("Only a prescriber may change clinical thresholds.")
     spec = SPEC_BY_KEY.get(key)
     if spec is None:

@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
+from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import NURSE_DISCIPLINE, PRESCRIBER_DISCIPLINE, is_active_clinician_of
 from kap_clinic.common import clock
-from sessions_app.common.inputs import is_active_user
 from sessions_app.inventory.models import InventoryCount, InventoryEntry, InventoryLot
 
 
@@ -25,8 +26,18 @@ def usable_lots(medication: str, on: dt.date) -> QuerySet[InventoryLot]:
 
 
 def require_log_keeper(user: Any) -> None:
-    if not (is_active_user(user) and (user.is_prescriber or user.is_nurse)):
+    if not is_active_clinician_of(user, PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE):
         raise PermissionDenied("The controlled-substance log is kept by prescribers and nurses.")
+
+
+def log_keepers(*, exclude: Any = None) -> QuerySet[User]:
+    """Active prescribers and nurses (the witnesses a waste entry may name), ``exclude`` left out."""
+    qs = User.objects.filter(
+        is_active=True, role=User.Role.CLINICIAN, discipline__in=[PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE]
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.order_by("full_name")
 
 
 def lot_list(*, include_empty: bool = True) -> QuerySet[InventoryLot]:

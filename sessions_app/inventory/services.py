@@ -23,11 +23,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import NURSE_DISCIPLINE, PRESCRIBER_DISCIPLINE, is_active_clinician_of
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from patients.models import Patient
-from sessions_app.common.inputs import GateRefused, choice, decimal_number, fmt, is_active_user, text
+from sessions_app.common.inputs import GateRefused, choice, decimal_number, fmt, text
 from sessions_app.inventory.models import (
     PRODUCT_MEDICATION,
     PRODUCT_UNIT,
@@ -40,7 +41,7 @@ from sessions_app.inventory.models import (
 
 
 def _require_keeper(actor: Any, what: str) -> None:
-    if not (is_active_user(actor) and (actor.is_prescriber or actor.is_nurse)):
+    if not is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE):
         raise PermissionDeniedError(f"Only a prescriber or nurse may {what}.")
 
 
@@ -61,7 +62,7 @@ def _witness(actor: User, witness: User | None) -> User:
         raise ValidationFailed("Waste must be witnessed: choose the witnessing clinician.", field="witness")
     if witness.pk == actor.pk:
         raise ValidationFailed("The witness must be someone other than the person recording.", field="witness")
-    if not (is_active_user(witness) and (witness.is_prescriber or witness.is_nurse)):
+    if not is_active_clinician_of(witness, PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE):
         raise ValidationFailed("The witness must be an active prescriber or nurse.", field="witness")
     return witness
 
@@ -256,7 +257,7 @@ def inventory_waste(
 @transaction.atomic
 def inventory_adjust(*, actor: User, lot: InventoryLot, quantity: Any, reason: str) -> InventoryEntry:
     """Correct a lot's balance by a signed quantity (e.g. after a count), with a reason. Prescribers only."""
-    if not (is_active_user(actor) and actor.is_prescriber):
+    if not is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE):
         raise PermissionDeniedError("Only a prescriber may adjust a controlled-substance balance.")
     locked = _locked(lot)
     amount = _quantity(quantity, locked.unit, label="Adjustment")

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kap_clinic.accounts.models import User
-from kap_clinic.accounts.permissions import CLINICIAN, role_required
+from kap_clinic.accounts.permissions import CLINICIAN, PRESCRIBER_DISCIPLINE, is_active_clinician_of, role_required
 from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
 from sessions_app.inventory import selectors
@@ -33,16 +33,6 @@ from sessions_app.inventory.services import (
 
 def _keeper(request: HttpRequest) -> None:
     selectors.require_log_keeper(request.user)
-
-
-def _witnesses(exclude: User) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role=User.Role.CLINICIAN, discipline__in=[User.Discipline.PRESCRIBER, User.Discipline.NURSE]
-        )
-        .exclude(pk=exclude.pk)
-        .order_by("full_name")
-    )
 
 
 @role_required(CLINICIAN)
@@ -172,10 +162,10 @@ def inventory_lot(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "lot": lot,
         "entries": selectors.lot_entries(lot),
         "counts": lot.counts.select_related("counted_by", "witness")[:10],
-        "witnesses": _witnesses(request.user),
+        "witnesses": list(selectors.log_keepers(exclude=request.user)),
         "errors": errors,
         "posted": request.POST if request.method == "POST" else None,
-        "is_prescriber": request.user.is_prescriber,
+        "is_prescriber": is_active_clinician_of(request.user, PRESCRIBER_DISCIPLINE),
         "expired": lot.expires_on < clock.local_today(),
     }
     return render(request, "sessions_app/clinical/inventory_lot.html", context, status=status)

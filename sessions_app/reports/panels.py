@@ -13,18 +13,19 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from kap_clinic.accounts.permissions import ADMIN, STAFF, user_has_role
 from sessions_app.reminders.models import Reminder
 from sessions_app.reports.models import GeneratedReport
 
 
 def chart_reports(request: HttpRequest, patient: Any = None, **_: Any) -> dict | None:
-    if patient is None or not request.user.is_staff_member:
+    if patient is None or not user_has_role(request.user, STAFF):
         return None
     return {"reports_patient": patient}
 
 
 def dashboard_jobs(request: HttpRequest, **_: Any) -> dict | None:
-    if not request.user.is_practice_admin:
+    if not user_has_role(request.user, ADMIN):
         return None
     now = timezone.now()
     failed = Reminder.objects.filter(status=Reminder.Status.FAILED).count()

@@ -30,6 +30,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, user_has_role, user_is_active
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, InvalidTransition, PermissionDeniedError, ValidationFailed
@@ -60,24 +61,20 @@ RELAY_AFTER = dt.timedelta(minutes=2)
 # --- who may see what -----------------------------------------------------------------------
 
 
-def _active(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def may_see(user: Any, report: GeneratedReport) -> bool:
     """Whether ``user`` may see this report's status and download it (the kind's rule)."""
-    if not _active(user):
+    if not user_is_active(user):
         return False
     if report.kind == GeneratedReport.Kind.OPERATIONS:
-        return user.is_practice_admin
+        return user_has_role(user, ADMIN)
     if report.kind == GeneratedReport.Kind.CONSENT:
-        return user.is_staff_member and patient_list_visible_to(user).filter(pk=report.patient_id).exists()
-    return user.is_clinician and user_is_on_care_team(user=user, patient=report.patient)
+        return user_has_role(user, STAFF) and patient_list_visible_to(user).filter(pk=report.patient_id).exists()
+    return user_has_role(user, CLINICIAN) and user_is_on_care_team(user=user, patient=report.patient)
 
 
 def report_list_for(user: Any) -> QuerySet[GeneratedReport]:
     """The reports a user asked for, newest first (what "My reports" lists)."""
-    if not _active(user):
+    if not user_is_active(user):
         return GeneratedReport.objects.none()
     return (
         GeneratedReport.objects.filter(requested_by=user).select_related("patient", "session").order_by("-created_at")
@@ -91,7 +88,7 @@ def report_get_for(*, user: Any, public_id: uuid.UUID | str) -> GeneratedReport:
     except (GeneratedReport.DoesNotExist, ValueError, TypeError):
         report = None
     if report is None or not may_see(user, report):
-        if _active(user):
+        if user_is_active(user):
             audit_record(
                 actor=user,
                 action="report.access_denied",
@@ -134,7 +131,7 @@ def report_request(
     running for the same person is returned instead of a second one (a double click).
     Raises ValidationFailed naming the field, or PermissionDeniedError.
     """
-    if not (_active(actor) and actor.is_staff_member):
+    if not user_has_role(actor, STAFF):
         raise PermissionDeniedError("Only clinic staff may ask for reports.")
     if kind not in GeneratedReport.Kind.values:
         raise ValidationFailed(f"Unknown report kind {kind!r}.", field="kind")
@@ -161,7 +158,7 @@ def report_request(
             raise PermissionDeniedError("You may not see this patient's consents.")
         values.update(patient=consent_record.patient, consent_record=consent_record)
     else:
-        if not actor.is_practice_admin:
+        if not user_has_role(actor, ADMIN):
             raise PermissionDeniedError("Only practice admins may run the operations report.")
         values["params"] = _period_params(start, end)
     existing = (
@@ -372,7 +369,7 @@ def report_retry(*, actor: Any, report: GeneratedReport) -> GeneratedReport:
     """Queue a failed report again (its requester, or a practice admin from the operations view)."""
     # Lock only the report row: PostgreSQL refuses FOR UPDATE across the nullable patient join.
     report = GeneratedReport.objects.select_for_update(of=("self",)).select_related("patient").get(pk=report.pk)
-    if not (_active(actor) and (actor.pk == report.requested_by_id or actor.is_practice_admin)):
+    if not (user_is_active(actor) and (actor.pk == report.requested_by_id or user_has_role(actor, ADMIN))):
         raise PermissionDeniedError("Only the person who asked for this report, or an admin, may retry it.")
     if report.status != GeneratedReport.Status.FAILED:
         raise InvalidTransition(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from kap_clinic.accounts.permissions import ADMIN, STAFF, role_required
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, role_required, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError, PermissionDeniedError, ValidationFailed
 from patients.selectors import patient_get_for, patient_list_visible_to, user_is_on_care_team
@@ -100,14 +100,14 @@ def report_index(request: HttpRequest) -> HttpResponse:
     """My reports (live status) and where to ask for new ones."""
     user = request.user
     patients = None
-    if user.is_clinician:
+    if user_has_role(user, CLINICIAN):
         patients = patient_list_visible_to(user).order_by("legal_last_name", "legal_first_name")[:200]
     context = {
         "reports": services.report_list_for(user)[:50],
         "patients": patients,
         "poll_seconds": POLL_SECONDS,
     }
-    if user.is_practice_admin:
+    if user_has_role(user, ADMIN):
         from sessions_app.reports.builders.operations import default_period
 
         context["period"] = default_period()

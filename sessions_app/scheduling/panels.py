@@ -12,20 +12,21 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kap_clinic.accounts.permissions import CLINICIAN, STAFF, user_has_role
 from kap_clinic.common import clock
 from sessions_app.scheduling import selectors
 from sessions_app.scheduling.models import Session
 
 
 def chart_upcoming(request: HttpRequest, patient: Any = None, **_: Any) -> dict | None:
-    if patient is None or not request.user.is_staff_member:
+    if patient is None or not user_has_role(request.user, STAFF):
         return None
     return {"upcoming": list(selectors.upcoming_for_patient(patient, limit=8))}
 
 
 def dashboard_today(request: HttpRequest, **_: Any) -> dict | None:
     user = request.user
-    clinician = user if user.is_clinician else None
+    clinician = user if user_has_role(user, CLINICIAN) else None
     sessions = selectors.sessions_on_day(user=user, day=clock.local_today(), clinician=clinician)
     sessions = [s for s in sessions if s.status != Session.Status.CANCELLED]
     return {"today_sessions": sessions[:12], "today_count": len(sessions), "whole_clinic": clinician is None}

@@ -18,10 +18,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, PATIENT, STAFF, user_has_role, user_is_active
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
-from patients.models import CareTeamMembership, Patient
+from patients.models import Patient
+from patients.selectors import care_team_memberships_of
 from sessions_app.scheduling.models import (
     CalendarFeed,
     Room,
@@ -34,20 +36,15 @@ from sessions_app.scheduling.models import (
 from sessions_app.scheduling.services.clinic import feed_token_hash, session_types
 
 
-def _active(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def session_list_visible_to(user: Any) -> QuerySet[Session]:
     qs = Session.objects.all()
-    if not _active(user):
+    if not user_is_active(user):
         return qs.none()
-    if user.is_practice_admin:
+    if user_has_role(user, ADMIN):
         return qs
-    if user.is_clinician:
-        on_team = CareTeamMembership.objects.filter(patient=OuterRef("patient_id"), clinician=user, active=True)
-        return qs.filter(Exists(on_team))
-    if user.is_patient:
+    if user_has_role(user, CLINICIAN):
+        return qs.filter(Exists(care_team_memberships_of(user).filter(patient=OuterRef("patient_id"))))
+    if user_has_role(user, PATIENT):
         return qs.filter(patient__user=user)
     return qs.none()
 
@@ -64,7 +61,7 @@ def session_get_for(*, user: Any, public_id: uuid.UUID | str, write: bool = Fals
     try:
         session = with_schedule_relations(session_list_visible_to(user)).get(public_id=public_id)
     except (Session.DoesNotExist, ValueError, TypeError):
-        if _active(user):
+        if user_is_active(user):
             audit_record(
                 actor=user,
                 action="session.access_denied",
@@ -73,7 +70,7 @@ def session_get_for(*, user: Any, public_id: uuid.UUID | str, write: bool = Fals
                 outcome=AuditEvent.Outcome.DENIED,
             )
         raise Http404("No session matches the given query.") from None
-    if write and not user.is_staff_member:
+    if write and not user_has_role(user, STAFF):
         raise Http404("No session matches the given query.")
     return session
 

@@ -167,13 +167,6 @@ def test_the_admin_is_refused_clinical_content_the_same_way_everywhere(personas,
 ROOT = Path(__file__).resolve().parents[2]
 APP_DIRS = ("kap_clinic", "patients", "consent", "sessions_app")
 THE_FUNCTION = ("patients/selectors.py", "care_team_memberships_of")
-# Copies a later pass replaces by ``care_team_memberships_of`` (outside this change's files). Each must
-# still hold its copy, so that whoever removes one also removes it here and the allowance cannot grow.
-PENDING = {
-    ("sessions_app/scheduling/selectors.py", "session_list_visible_to"),
-    ("sessions_app/clinical/selectors.py", "care_team_prescribers"),
-    ("sessions_app/clinical/panels.py", "dashboard"),
-}
 
 
 def _mentions_care_team(node: ast.AST) -> bool:
@@ -207,8 +200,7 @@ def care_team_queries() -> set[tuple[str, str]]:
 def test_the_care_team_query_is_written_in_one_function() -> None:
     found = care_team_queries()
     assert THE_FUNCTION in found
-    assert found - PENDING == {THE_FUNCTION}, "use patients.selectors.care_team_memberships_of instead"
-    assert found >= PENDING, "a pending copy is gone: remove it from PENDING"
+    assert found == {THE_FUNCTION}, "use patients.selectors.care_team_memberships_of instead"
 
 
 # Functions that read ``is_active`` for a reason other than access: the one rule itself, and the

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, is_active_clinician_of
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
@@ -50,7 +51,6 @@ from sessions_app.common.inputs import (
     InputRefused,
     decimal_number,
     fmt,
-    is_active_user,
     on_care_team,
     require_medical_on_team,
     require_prescriber_on_team,
@@ -70,7 +70,7 @@ from sessions_app.scheduling.models import Session
 def _ordering_prescriber(prescriber: User | None, dosing: DosingRecord) -> User:
     if prescriber is None:
         raise ValidationFailed("Choose the ordering prescriber.", field="ordering_prescriber")
-    if not (is_active_user(prescriber) and prescriber.is_prescriber and on_care_team(prescriber, dosing.patient)):
+    if not (is_active_clinician_of(prescriber, PRESCRIBER_DISCIPLINE) and on_care_team(prescriber, dosing.patient)):
         raise ValidationFailed(
             "The ordering prescriber must be an active prescriber on the patient's care team.",
             field="ordering_prescriber",
@@ -232,7 +232,7 @@ def _dose_range_override(
             field="dose_mg",
             extra={"low": str(low), "high": str(high), "unit": unit, "value": str(measure)},
         )
-    if not actor.is_prescriber:
+    if not is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE):
         raise PermissionDeniedError(message + " Only a prescriber may override the dose range.")
     return GateOverride(
         dosing=dosing, kind=GateOverride.Kind.DOSE_RANGE, by=actor, at=now, reason=reason, dose_mg=amount

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, is_active_clinician_of
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
 from sessions_app.clinical.gates import (
@@ -183,7 +184,7 @@ def _observation_override(
             message + " unless a prescriber overrides with a reason.",
             field="override_reason",
         )
-    if not actor.is_prescriber:
+    if not is_active_clinician_of(actor, PRESCRIBER_DISCIPLINE):
         raise PermissionDeniedError(message + "; only a prescriber may override the observation time.")
     return GateOverride(dosing=state.dosing, kind=GateOverride.Kind.OBSERVATION_TIME, by=actor, at=now, reason=reason)
 

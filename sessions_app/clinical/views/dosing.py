@@ -21,10 +21,17 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from kap_clinic.accounts.models import User
-from kap_clinic.accounts.permissions import CLINICIAN, role_required
+from kap_clinic.accounts.permissions import (
+    CLINICIAN,
+    NURSE_DISCIPLINE,
+    PRESCRIBER_DISCIPLINE,
+    is_active_clinician_of,
+    role_required,
+)
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
+from patients.selectors import user_is_on_care_team
 from sessions_app.clinical import selectors
 from sessions_app.clinical.gates import VITAL_FIELDS
 from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord, Medication, Observation, Route
@@ -47,7 +54,6 @@ from sessions_app.clinical.services.monitoring import (
     vitals_void,
 )
 from sessions_app.common.charts import VitalsPoint, vitals_chart_svg
-from sessions_app.common.inputs import on_care_team
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.scheduling.models import Session
 
@@ -82,14 +88,14 @@ def _vitals_chart(page: selectors.DosingPage) -> SafeString | None:
 
 def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord | None, **extra: Any) -> dict:
     user = request.user
-    on_team = on_care_team(user, session.patient)
+    on_team = user_is_on_care_team(user=user, patient=session.patient)
     context: dict[str, Any] = {
         "session": session,
         "patient": session.patient,
         "dosing": dosing,
-        "can_write": on_team and (user.is_prescriber or user.is_nurse),
+        "can_write": on_team and is_active_clinician_of(user, PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE),
         "can_observe": on_team,
-        "is_prescriber": on_team and user.is_prescriber,
+        "is_prescriber": on_team and is_active_clinician_of(user, PRESCRIBER_DISCIPLINE),
         "medications": Medication.choices,
         "routes": Route.choices,
         "errors": {},

@@ -14,15 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kap_clinic.accounts.permissions import CLINICIAN, role_required
+from kap_clinic.accounts.permissions import CLINICIAN, THERAPIST_DISCIPLINE, is_active_clinician_of, role_required
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError
-from patients.selectors import patient_get_for
+from patients.selectors import patient_get_for, user_is_on_care_team
 from sessions_app.clinical import selectors
 from sessions_app.clinical.models.followup import FollowUpCheck
 from sessions_app.clinical.models.notes import RISKS, Readiness
 from sessions_app.clinical.services import notes
-from sessions_app.common.inputs import on_care_team
 from sessions_app.scheduling.models import Session
 
 PREP_FIELDS = ("intentions", "concerns", "fasting_explained", "ride_home_plan", "readiness", "readiness_notes")
@@ -75,7 +74,7 @@ def _note_page(
             return redirect(f"sessions_app:{kind}", public_id=session.public_id)
     elif record is not None:
         audit_record(actor=request.user, action=f"{kind}_record.viewed", target=record, patient=session.patient)
-    on_team = on_care_team(request.user, session.patient)
+    on_team = user_is_on_care_team(user=request.user, patient=session.patient)
     context = {
         "session": session,
         "patient": session.patient,
@@ -83,7 +82,7 @@ def _note_page(
         "errors": errors,
         "posted": request.POST if request.method == "POST" else None,
         "can_write": on_team
-        and request.user.is_therapist
+        and is_active_clinician_of(request.user, THERAPIST_DISCIPLINE)
         and (record is None or (record.author_id == request.user.pk and record.signed_at is None)),
         "can_sign": record is not None and record.signed_at is None and record.author_id == request.user.pk,
         "can_amend": on_team and record is not None,
@@ -184,7 +183,7 @@ def follow_up_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "questions": notes.FOLLOW_UP_BOOLEANS,
         "answers": [(label, getattr(check, n)) for n, label in notes.FOLLOW_UP_BOOLEANS] if check else [],
         "cravings": FollowUpCheck.Craving.choices,
-        "can_write": check is None and on_care_team(request.user, session.patient),
+        "can_write": check is None and user_is_on_care_team(user=request.user, patient=session.patient),
     }
     return render(request, "sessions_app/clinical/follow_up_check.html", context, status=status)
 
@@ -200,7 +199,10 @@ def psychotherapy_notes(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def psychotherapy_note_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = patient_get_for(user=request.user, public_id=patient_id, clinical=True)
-    if not (request.user.is_therapist and on_care_team(request.user, patient)):
+    if not (
+        is_active_clinician_of(request.user, THERAPIST_DISCIPLINE)
+        and user_is_on_care_team(user=request.user, patient=patient)
+    ):
         raise Http404
     error = None
     status = 200

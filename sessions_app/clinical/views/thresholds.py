@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from kap_clinic.accounts.permissions import STAFF, role_required
+from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, STAFF, is_active_clinician_of, role_required
 from kap_clinic.common.errors import ApplicationError
 from sessions_app.clinical import thresholds
 
@@ -40,6 +40,6 @@ def clinical_settings_page(request: HttpRequest) -> HttpResponse:
         "changes": ClinicalSettingChange.objects.select_related("changed_by")[:20],
         "error": error,
         "posted": request.POST if request.method == "POST" else None,
-        "can_change": request.user.is_prescriber,
+        "can_change": is_active_clinician_of(request.user, PRESCRIBER_DISCIPLINE),
     }
     return render(request, "sessions_app/clinical/clinical_settings.html", context, status=status)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kap_clinic.accounts.permissions import ADMIN, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
 from sessions_app.reminders.models import Reminder
@@ -26,7 +27,7 @@ def reminder_resend(*, actor: Any, reminder: Reminder) -> Reminder:
     The send itself happens in ``reminder_send_task`` after commit (or the next sweep when the
     broker is away). Raises PermissionDeniedError (not an admin) or InvalidTransition (not failed).
     """
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_practice_admin):
+    if not user_has_role(actor, ADMIN):
         raise PermissionDeniedError("Only a practice admin may resend reminders.")
     reminder = Reminder.objects.select_for_update().select_related("patient").get(pk=reminder.pk)
     if reminder.status not in RESENDABLE:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, is_active_clinician_of, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from sessions_app.scheduling.models import CalendarFeed, Location, Room, SessionType, TimeOff, WorkingHours
@@ -46,7 +47,7 @@ def session_types() -> dict[str, SessionType]:
 
 
 def _require_admin(actor: Any) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_practice_admin):
+    if not user_has_role(actor, ADMIN):
         raise PermissionDeniedError("Only a practice admin may change the clinic set-up.")
 
 
@@ -123,7 +124,7 @@ def working_hours_set(
     Already-booked sessions are not touched: changing hours only affects new bookings.
     """
     _require_admin(actor)
-    if not (clinician.is_clinician and clinician.is_active):
+    if not is_active_clinician_of(clinician):
         raise ValidationFailed("Working hours are for active clinicians.", field="clinician")
     cleaned = []
     for weekday, start, end in blocks:
@@ -217,7 +218,7 @@ def feed_token_hash(token: str) -> str:
 @transaction.atomic
 def calendar_feed_create(*, actor: User) -> tuple[CalendarFeed, str]:
     """A new secret feed URL token for the clinician (returned once); revokes the previous one."""
-    if not (actor.is_authenticated and actor.is_active and actor.is_clinician):
+    if not user_has_role(actor, CLINICIAN):
         raise PermissionDeniedError("Calendar feeds are for clinicians.")
     calendar_feed_revoke(actor=actor)
     token = secrets.token_urlsafe(32)

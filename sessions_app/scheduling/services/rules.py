@@ -26,10 +26,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from kap_clinic.accounts.models import User
+from kap_clinic.accounts.permissions import (
+    NURSE_DISCIPLINE,
+    PRESCRIBER_DISCIPLINE,
+    STAFF,
+    THERAPIST_DISCIPLINE,
+    is_active_clinician_of,
+    user_has_role,
+)
 from kap_clinic.common import clock
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from patients.models import CareTeamMembership, Patient
-from patients.selectors import patient_list_visible_to
+from patients.models import Patient
+from patients.selectors import care_team_for, patient_list_visible_to
 from sessions_app.scheduling.models import (
     BOOKING_OVERLAP_CONSTRAINT,
     Room,
@@ -182,7 +190,7 @@ def write_bookings(session: Session, resources: Sequence[Resource]) -> None:
 
 
 def require_staff(actor: Any) -> None:
-    if not (actor and actor.is_authenticated and actor.is_active and actor.is_staff_member):
+    if not user_has_role(actor, STAFF):
         raise PermissionDeniedError("Only clinic staff may schedule sessions.")
 
 
@@ -221,22 +229,20 @@ def validate_staffing(
     """The session type's staffing and room rules, and care-team membership of every clinician."""
     staff = [lead_clinician, *additional_staff]
     for person, field in [(lead_clinician, "lead_clinician")] + [(u, "additional_staff") for u in additional_staff]:
-        if not (person.is_active and person.is_clinician):
+        if not is_active_clinician_of(person):
             raise ValidationFailed(f"{person.full_name} is not an active clinician.", field=field)
     if lead_clinician in additional_staff:
         raise ValidationFailed("The lead clinician is listed twice.", field="additional_staff")
-    on_team = set(
-        CareTeamMembership.objects.filter(patient=patient, active=True, clinician__in=staff).values_list(
-            "clinician_id", flat=True
-        )
-    )
+    on_team = set(care_team_for(patient).filter(clinician__in=staff).values_list("clinician_id", flat=True))
     for person, field in [(lead_clinician, "lead_clinician")] + [(u, "additional_staff") for u in additional_staff]:
         if person.pk not in on_team:
             raise ValidationFailed(f"{person.full_name} is not on this patient's care team.", field=field)
     name = session_type.name.lower()
-    if session_type.requires_medical_staff and not any(p.is_prescriber or p.is_nurse for p in staff):
+    if session_type.requires_medical_staff and not any(
+        is_active_clinician_of(p, PRESCRIBER_DISCIPLINE, NURSE_DISCIPLINE) for p in staff
+    ):
         raise ValidationFailed(f"A {name} session needs a prescriber or a nurse.", field="lead_clinician")
-    if session_type.requires_therapist and not any(p.is_therapist for p in staff):
+    if session_type.requires_therapist and not any(is_active_clinician_of(p, THERAPIST_DISCIPLINE) for p in staff):
         raise ValidationFailed(f"A {name} session needs a therapist.", field="additional_staff")
     if not check_room:
         return

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from kap_clinic.accounts.permissions import STAFF, role_required
+from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, role_required, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.api import error_body
@@ -30,7 +30,7 @@ from sessions_app.scheduling.views.sessions import next_steps
 def calendar(request: HttpRequest) -> HttpResponse:
     """Week and day views by clinician or by room (FullCalendar, fed by ``calendar_events``)."""
     clinician, room = clinician_param(request), room_param(request)
-    if request.user.is_clinician and clinician is None and room is None:
+    if user_has_role(request.user, CLINICIAN) and clinician is None and room is None:
         clinician = request.user
     initial_date = request.GET.get("date") or clock.local_today().isoformat()
     context = {
@@ -115,7 +115,7 @@ def session_move(request: HttpRequest, public_id: str) -> JsonResponse:
 def today(request: HttpRequest) -> HttpResponse:
     """A clinician's day: their sessions in order with the next status step for each."""
     clinician = clinician_param(request)
-    if request.user.is_clinician:
+    if user_has_role(request.user, CLINICIAN):
         clinician = request.user
     try:
         day = dt.date.fromisoformat(request.GET["date"]) if request.GET.get("date") else clock.local_today()
@@ -127,7 +127,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "previous_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1),
         "clinician": clinician,
-        "clinicians": selectors.active_clinicians() if request.user.is_practice_admin else None,
+        "clinicians": selectors.active_clinicians() if user_has_role(request.user, ADMIN) else None,
         "rows": [(s, next_steps(s, request.user)) for s in sessions],
         "is_today": day == clock.local_today(),
     }
