@@ -109,7 +109,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=17, hour="*/6"),
     },
     # Reminders are rows: this sends what is due, plans consent reminders, and re-hands report
-    # jobs the broker lost (sessions_app/services/jobs.py). Exactly one beat must run.
+    # jobs the broker lost (sessions_app/tasks.py). Exactly one beat must run.
     "jobs-sweep": {
         "task": "sessions_app.tasks.jobs_sweep_task",
         "schedule": crontab(),  # every minute
@@ -267,7 +267,7 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="KAP Clinic <no-re
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 
-# --- Reminders (sessions_app/services/reminders.py) ---------------------------------------
+# --- Reminders (sessions_app/reminders/) --------------------------------------------------
 def _minutes(name: str, text: str) -> int:
     """ "48h", "90m", "2d" → minutes; anything else stops start-up naming the variable."""
     value = text.strip().lower()
