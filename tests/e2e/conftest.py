@@ -50,6 +50,10 @@ def login(page, live_server):  # noqa: ANN001, ANN201
     """login(email) signs in through the real login form and returns the page."""
 
     def do(email: str, password: str = DEMO_PASSWORD):  # noqa: ANN202
+        # Leave the previous page first: a response still in flight for it (its favicon, a poll) would
+        # set the previous user's session cookie again after the clear, and the login page would then
+        # redirect that user to their dashboard instead of showing the form.
+        page.goto("about:blank")
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("input[name=email]", email)
