@@ -95,8 +95,9 @@ def _reference_data_back_after_flush(request, django_db_blocker):  # noqa: ANN00
     if _is_transactional(request):
         from tests.consent.reference_data import restore_reference_data
 
+        marker = request.node.get_closest_marker("django_db")
         with django_db_blocker.unblock():
-            restore_reference_data()
+            restore_reference_data(snapshot=bool(marker and marker.kwargs.get("serialized_rollback")))
 
 
 @pytest.fixture

@@ -20,22 +20,25 @@ DATA_MIGRATIONS = (
 )
 
 
-def restore_reference_data() -> None:
-    """The serialized snapshot of the test database when there is one, and the data migrations' rows in any
-    case (both are idempotent: rows are saved by primary key, the migrations update or create)."""
+def restore_reference_data(*, snapshot: bool = True) -> None:
+    """The data migrations' rows (idempotent: the migrations update or create), and first the serialized
+    snapshot of the test database when ``snapshot`` and there is one. Only a ``serialized_rollback`` test may
+    restore the snapshot: its flush skips post_migrate, while any other flush re-creates the content types,
+    which the snapshot's would then clash with."""
     from django.apps import apps
 
     connection = connections["default"]
-    snapshot = getattr(connection, "_test_serialized_contents", None)
-    if snapshot:
-        connection.creation.deserialize_db_from_string(snapshot)
+    serialized = getattr(connection, "_test_serialized_contents", None)
+    if snapshot and serialized:
+        connection.creation.deserialize_db_from_string(serialized)
     for module, function in DATA_MIGRATIONS:
         getattr(importlib.import_module(module), function)(apps, None)
     connection.close()
 
 
 @pytest.fixture
-def restore_reference_data_after_flush(django_db_blocker):  # noqa: ANN001, ANN201
+def restore_reference_data_after_flush(request, django_db_blocker):  # noqa: ANN001, ANN201
     yield
+    marker = request.node.get_closest_marker("django_db")
     with django_db_blocker.unblock():
-        restore_reference_data()
+        restore_reference_data(snapshot=bool(marker and marker.kwargs.get("serialized_rollback")))
