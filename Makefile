@@ -41,7 +41,7 @@ run: seed
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: venv
-	@rc=0; $(PY) -m pytest --numprocesses=$(TEST_WORKERS) --dist=load $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(PY) -m pytest --numprocesses=$(TEST_WORKERS) --dist=worksteal $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; fi; exit $$rc
 
 lint: venv
