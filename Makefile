@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs the suite in one process.
-# --dist=load hands tests out in collection order, so each process keeps pytest-django's order
-# (transactional tests last). Not loadgroup: with pytest 9.2 and xdist 3.8 its groups are ignored.
+# --dist=worksteal hands tests out in collection order (each process keeps pytest-django's order,
+# transactional tests last) and lets an idle process take the tail of a busy one's queue; a transactional
+# test puts the data migrations' rows back after its flush (tests/conftest.py), so order does not matter
+# for them. Not loadgroup: with pytest 9.2 and xdist 3.8 its groups are ignored.
 TEST_WORKERS ?= auto
 
 .PHONY: run test venv migrate seed lint fmt worker beat jobs makemigrations-check check-deploy bench clean
