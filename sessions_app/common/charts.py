@@ -144,7 +144,9 @@ def vitals_chart_svg(
             f'<line x1="{_fmt(x)}" y1="{top + plot_h}" x2="{_fmt(x)}" y2="{top + plot_h + 4}" stroke="#5c6b73"/>'
         )
         out.append(f'<text x="{_fmt(x)}" y="{top + plot_h + 15}" text-anchor="{anchor}" fill="#5c6b73">{label}</text>')
-    x = left
+    # A narrow chart starts the legend left of the plot rather than let it run off the right edge.
+    legend_width = sum(24 + 6 * len(label) for _, label, _ in SERIES)
+    x = left if left + legend_width <= width else max(4, width - legend_width)
     for _, label, colour in SERIES:
         out.append(f'<rect x="{x}" y="{height - 14}" width="10" height="3" fill="{colour}"/>')
         out.append(f'<text x="{x + 14}" y="{height - 10}" fill="#1c262b">{escape(label)}</text>')
