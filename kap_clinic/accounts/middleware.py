@@ -22,6 +22,9 @@ from django_htmx.http import HttpResponseClientRedirect
 SESSION_KEY = "_last_activity"
 BACKGROUND_HEADER = "X-KAP-Background"
 BACKGROUND_POLL = "poll"
+# How finely the idle clock is kept: a request less than this long after the last stamp does not
+# move it (the timeout is in minutes, so a few seconds early is immaterial).
+ACTIVITY_RESOLUTION_SECONDS = 15
 
 
 def is_background_poll(request: HttpRequest) -> bool:
@@ -61,7 +64,9 @@ class StaffIdleTimeoutMiddleware:
                     # An htmx swap would paste the login page into a panel; send the whole page there.
                     return HttpResponseClientRedirect(login["Location"])
                 return login
-            if last is None or not is_background_poll(request):
+            if last is None or (not is_background_poll(request) and now - float(last) >= ACTIVITY_RESOLUTION_SECONDS):
                 # A poll is not the clinician doing something: it leaves the idle clock running.
+                # The stamp moves at most once per ACTIVITY_RESOLUTION_SECONDS, so most requests
+                # leave the session unmodified and cost no session write.
                 request.session[SESSION_KEY] = now
         return self.get_response(request)
