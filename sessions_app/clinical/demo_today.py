@@ -7,7 +7,9 @@
   confirmed, pre-dose vitals taken, waiting for the dose (her consent and preparation are not in
   the demo, so the dose gate shows what is missing).
 
-Everything goes through the services on a simulated clock, as the past sessions do. Idempotent:
+Two dosing sessions at once need two therapists (the session type asks for one in the room), so
+the demo adds a second therapist, Maya Ortiz (``therapist2@demo.clinic``, the demo password), on
+Samira's care team. Everything goes through the services on a simulated clock, as the past sessions do. Idempotent:
 skipped once either patient has a dosing session today. A demo patient's own session that would
 overlap is moved later today rather than double-booked; a step the rules refuse is logged and the
 rest of the demo goes on.
@@ -21,11 +23,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from kap_clinic.accounts.demo import DEMO_PASSWORD
 from kap_clinic.accounts.models import User
 from kap_clinic.common import clock
 from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
-from patients.models import Patient
+from patients.models import CareTeamMembership, Patient
 from patients.selectors import latest_weight
 from sessions_app.clinical.services.administration import administration_record
 from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
@@ -52,7 +55,24 @@ def _free_the_slot(admin: User, patient: Patient, start: dt.datetime, end: dt.da
         later += dt.timedelta(hours=2)
 
 
-def _book(users: dict[str, User], patient: Patient, room: Room, start: dt.datetime, lead: str) -> Session:
+def _second_therapist(patient: Patient) -> User:
+    user, created = User.objects.get_or_create(
+        email="therapist2@demo.clinic",
+        defaults={
+            "full_name": "Maya Ortiz",
+            "role": User.Role.CLINICIAN,
+            "discipline": User.Discipline.THERAPIST,
+            "credentials": "LMFT",
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    CareTeamMembership.objects.get_or_create(patient=patient, clinician=user, active=True)
+    return user
+
+
+def _book(users: dict[str, User], patient: Patient, room: Room, start: dt.datetime, staff: list[User]) -> Session:
     _free_the_slot(users["admin"], patient, start, start + dt.timedelta(hours=2))
     with simulated_clock(start - dt.timedelta(hours=3)):
         session = session_schedule(
@@ -60,8 +80,8 @@ def _book(users: dict[str, User], patient: Patient, room: Room, start: dt.dateti
             patient=patient,
             kind=Session.Kind.DOSING,
             starts_at=start,
-            lead_clinician=users[lead],
-            additional_staff=[users["therapist"], users["nurse" if lead != "nurse" else "prescriber"]],
+            lead_clinician=staff[0],
+            additional_staff=staff[1:],
             room=room,
             override_hours=True,
             override_reason=REASON,
@@ -86,13 +106,13 @@ def _prepare(users: dict[str, User], session: Session, *, at: dt.datetime, systo
 
 def _suite_a(users: dict[str, User], patient: Patient, room: Room, lot: InventoryLot, now: dt.datetime) -> None:
     start = now - dt.timedelta(minutes=45)
-    session = _book(users, patient, room, start, "prescriber")
+    session = _book(users, patient, room, start, [users["prescriber"], users["therapist"]])
     dosing = _prepare(users, session, at=start - dt.timedelta(minutes=12), systolic=126)
     weight = latest_weight(patient, on=clock.to_local(start).date())
     dose = (Decimal("0.5") * (weight.weight_kg if weight else Decimal("77.0"))).quantize(Decimal("0.5"))
     with simulated_clock(start):
-        administration_record(
-            actor=users["nurse"],
+        administration_record(  # by the session's own prescriber, who also starts the session
+            actor=users["prescriber"],
             dosing=dosing,
             dose_mg=dose,
             lot=lot,
@@ -114,7 +134,7 @@ def _suite_a(users: dict[str, User], patient: Patient, room: Room, lot: Inventor
 
 def _suite_b(users: dict[str, User], patient: Patient, room: Room, now: dt.datetime) -> None:
     start = now - dt.timedelta(minutes=5)
-    session = _book(users, patient, room, start, "nurse")
+    session = _book(users, patient, room, start, [users["nurse"], _second_therapist(patient)])
     _prepare(users, session, at=now - dt.timedelta(minutes=8), systolic=132)
 
 
