@@ -34,6 +34,27 @@
     if (event.target && event.target.id === "dose-mg") { preview(); }
   });
 
+  // The viewer's own action answers with the whole board: keep what they were typing in the other
+  // forms (the form they sent comes back from the server, emptied or with its refusal).
+  var typing = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!window.KapLive || !target || target.id !== "dosing-board") { return; }
+    var sent = event.detail.requestConfig && event.detail.requestConfig.elt;
+    var status = document.getElementById("dosing-status");
+    typing = [target, status].filter(Boolean).map(function (root) {
+      return window.KapLive.capture(root, sent && sent.closest ? sent.closest("form") : null);
+    });
+  });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    if (!typing) { return; }
+    var saved = typing;
+    typing = null;
+    [document.getElementById("dosing-board"), document.getElementById("dosing-status")].forEach(function (root, i) {
+      if (root && saved[i]) { window.KapLive.restore(root, saved[i]); }
+    });
+  });
+
   document.body.addEventListener("htmx:afterSwap", function () {
     preview();
     var board = document.getElementById("dosing-board");

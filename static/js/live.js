@@ -40,18 +40,21 @@
     return (summary ? summary.textContent.trim() : "") + "|" + formIdentity(form);
   }
 
-  function capture(root) {
+  // `except`: a form whose fields are not kept (the one the viewer just sent).
+  function capture(root, except) {
     var state = { fields: {}, open: {}, focus: null };
     var fields = root.querySelectorAll("input, select, textarea");
     for (var i = 0; i < fields.length; i++) {
       var el = fields[i];
       if (el.type === "hidden" || el.type === "submit" || !isDirty(el)) { continue; }
+      if (except && el.form === except) { continue; }
       state.fields[fieldKey(el)] = { value: el.value, checked: el.checked };
     }
     var details = root.querySelectorAll("details[open]");
     for (var j = 0; j < details.length; j++) { state.open[detailsKey(details[j])] = true; }
     var active = document.activeElement;
-    if (active && active !== document.body && root.contains(active) && active.matches("input, select, textarea")) {
+    var kept = !(except && active && active.form === except);
+    if (kept && active && active !== document.body && root.contains(active) && active.matches("input, select, textarea")) {
       state.focus = { key: fieldKey(active), start: null, end: null };
       try { state.focus.start = active.selectionStart; state.focus.end = active.selectionEnd; } catch (e) { /* no caret */ }
     }
@@ -151,5 +154,5 @@
     return template.content;
   }
 
-  window.KapLive = { poll: poll, swapKeepingInput: swapKeepingInput, parse: parse };
+  window.KapLive = { poll: poll, swapKeepingInput: swapKeepingInput, parse: parse, capture: capture, restore: restore };
 })();
