@@ -35,6 +35,51 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+# Tick steps in minutes, finest first: the axis takes the finest one whose ticks stay far enough apart.
+TICK_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
+# An "HH:MM" label is about 32 px wide at the charts' 10 px font; the rest is the gap between labels.
+MIN_TICK_SPACING = 46.0
+
+
+def time_ticks(
+    start: dt.datetime, end: dt.datetime, *, plot_width: float, min_spacing: float = MIN_TICK_SPACING
+) -> list[tuple[float, str]]:
+    """Time-axis ticks as (x from the plot's left edge, "HH:MM" in clinic time), left to right.
+
+    The times ``start``..``end`` span ``plot_width`` px. Ticks fall on round clock times (every 1,
+    2, 5, 10, 15, 30 … minutes, the finest step that keeps them ``min_spacing`` px apart), so two
+    readings a minute apart or a dense session never print labels on top of each other. A span too
+    short for two round times gets the first reading's time as well. Every tick is at least
+    ``min_spacing`` px from the next and no label repeats (a fall-back hour or a span over a day
+    would otherwise repeat one).
+    """
+    # In UTC: arithmetic on datetimes that share a zone is wall-clock arithmetic, wrong across DST.
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    seconds = max((end - start).total_seconds(), 0.0)
+    if seconds == 0:
+        return [(plot_width / 2, f"{clock.to_local(start):%H:%M}")]
+    px_per_second = plot_width / seconds
+    step = next((m for m in TICK_STEPS if m * 60 * px_per_second >= min_spacing), TICK_STEPS[-1])
+    local = clock.to_local(start)
+    since_midnight = dt.timedelta(hours=local.hour, minutes=local.minute, seconds=local.second)
+    since_midnight += dt.timedelta(microseconds=local.microsecond)
+    first = start + (dt.timedelta(minutes=step) * -(-since_midnight // dt.timedelta(minutes=step)) - since_midnight)
+    candidates = []
+    at = first
+    while at <= end:
+        candidates.append(((at - start).total_seconds() * px_per_second, at))
+        at += dt.timedelta(minutes=step)
+    if len(candidates) < 2:
+        candidates.insert(0, (0.0, start))
+    ticks: list[tuple[float, str]] = []
+    for x, at in candidates:
+        label = f"{clock.to_local(at):%H:%M}"
+        if ticks and (x - ticks[-1][0] < min_spacing or any(label == seen for _, seen in ticks)):
+            continue
+        ticks.append((x, label))
+    return ticks
+
+
 def vitals_chart_svg(
     points: Sequence[VitalsPoint],
     *,
@@ -90,14 +135,18 @@ def vitals_chart_svg(
             out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="1.8"/>')
         for x, y in coords:
             out.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="2.6" fill="{colour}"/>')
-    # Time labels: every reading when few, else first, middle, last.
-    labelled = points if len(points) <= 8 else [points[0], points[len(points) // 2], points[-1]]
-    for p in labelled:
+    end = dt.datetime.fromtimestamp(t0 + span, dt.UTC) if len(points) > 1 else points[0].at
+    for offset, label in time_ticks(points[0].at, end, plot_width=plot_w):
+        x = left + offset
+        # Keep the end labels inside the picture: anchored at their edge when centring would spill.
+        anchor = "start" if x - 17 < 0 else "end" if x + 17 > width else "middle"
         out.append(
-            f'<text x="{_fmt(x_of(p.at))}" y="{top + plot_h + 13}" text-anchor="middle" fill="#5c6b73">'
-            f"{clock.to_local(p.at):%H:%M}</text>"
+            f'<line x1="{_fmt(x)}" y1="{top + plot_h}" x2="{_fmt(x)}" y2="{top + plot_h + 4}" stroke="#5c6b73"/>'
         )
-    x = left
+        out.append(f'<text x="{_fmt(x)}" y="{top + plot_h + 15}" text-anchor="{anchor}" fill="#5c6b73">{label}</text>')
+    # A narrow chart starts the legend left of the plot rather than let it run off the right edge.
+    legend_width = sum(24 + 6 * len(label) for _, label, _ in SERIES)
+    x = left if left + legend_width <= width else max(4, width - legend_width)
     for _, label, colour in SERIES:
         out.append(f'<rect x="{x}" y="{height - 14}" width="10" height="3" fill="{colour}"/>')
         out.append(f'<text x="{x + 14}" y="{height - 10}" fill="#1c262b">{escape(label)}</text>')

@@ -3,10 +3,12 @@
 FullCalendar runs with the clinic's named time zone and no time-zone plugin, so it shows event
 times exactly as given: we send clinic wall-clock times without an offset, and the calendar's
 drag-and-drop sends wall-clock times back (see static/js/calendar.js and ``clock.parse_datetime``).
+The feed also says which hours the time grid must show (``visible_hours``), so no session is clipped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -136,6 +138,40 @@ def events(sessions: QuerySet[Session], *, user: User) -> list[dict[str, Any]]:
         )
         for pk, public_id, kind, status, starts_at, ends_at, preferred, first, last, room, lead in rows
     ]
+
+
+# The hours the week grid shows when every session fits in them (FullCalendar durations).
+DEFAULT_HOURS = ("07:00:00", "20:00:00")
+
+
+def visible_hours(items: Iterable[dict[str, Any]], *, default: tuple[str, str] = DEFAULT_HOURS) -> tuple[str, str]:
+    """The time grid's (slotMinTime, slotMaxTime) for these events: the default hours, widened to
+    whole hours so that every event shows in full (a 05:45 start opens the grid at 05:00).
+
+    Events carry clinic wall-clock times. One that runs past midnight shows on both days, so the grid
+    then runs from 00:00 to 24:00 (FullCalendar's "24:00:00" is the end of the day).
+    """
+    earliest = _minutes(default[0])
+    latest = _minutes(default[1])
+    for item in items:
+        start, end = dt.datetime.fromisoformat(item["start"]), dt.datetime.fromisoformat(item["end"])
+        earliest = min(earliest, start.hour * 60 + start.minute)
+        if end.date() > start.date():
+            latest = 24 * 60
+            if end.time() != dt.time(0):
+                earliest = 0
+        else:
+            latest = max(latest, end.hour * 60 + end.minute)
+    return _duration(earliest // 60 * 60), _duration(-(-latest // 60) * 60)
+
+
+def _minutes(duration: str) -> int:
+    hours, minutes = duration.split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
+def _duration(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
 def ical(sessions: Iterable[Session], *, clinician: User) -> bytes:

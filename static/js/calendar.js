@@ -121,6 +121,21 @@
   if (data.room) { extra.room = data.room; }
   if (data.cancelled) { extra.cancelled = data.cancelled; }
 
+  // The feed names the hours that hold every session it sent (07:00-20:00 when all fit): a 05:45
+  // session would otherwise be clipped and one at 01:15 would not show at all. Applied after the
+  // events are in, and only on a change, so it never re-enters FullCalendar's fetch.
+  function fitHours(response) {
+    var min = response && response.headers && response.headers.get("X-Calendar-Slot-Min");
+    var max = response && response.headers && response.headers.get("X-Calendar-Slot-Max");
+    if (!min || !max) { return; }
+    window.setTimeout(function () {
+      if (calendar.getOption("slotMinTime") !== min) { calendar.setOption("slotMinTime", min); }
+      if (calendar.getOption("slotMaxTime") !== max) { calendar.setOption("slotMaxTime", max); }
+      el.dataset.slotMin = min;
+      el.dataset.slotMax = max;
+    }, 0);
+  }
+
   var calendar = new FullCalendar.Calendar(el, {
     timeZone: data.timeZone,
     now: clinicNow,
@@ -142,7 +157,12 @@
     editable: true,
     eventDurationEditable: true,
     eventStartEditable: true,
-    events: { url: data.eventsUrl, extraParams: extra, failure: function () { show("danger", "Could not load the sessions."); } },
+    events: {
+      url: data.eventsUrl,
+      extraParams: extra,
+      success: function (rawEvents, response) { fitHours(response); },
+      failure: function () { show("danger", "Could not load the sessions."); }
+    },
     eventDrop: move,
     eventResize: move,
     eventDidMount: function (info) {

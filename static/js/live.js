@@ -94,6 +94,8 @@
       restore(pair[1], states[i]);
       if (window.htmx) { window.htmx.process(pair[1]); }
     });
+    // For other page scripts that follow the swapped elements (htmx's own events do not fire here).
+    document.body.dispatchEvent(new CustomEvent("kap:live-swap", { bubbles: true }));
   }
 
   // --- htmx requests in flight: a swap now would detach the element their answer is meant for ----

@@ -83,8 +83,11 @@ def _vitals_chart(page: selectors.DosingPage) -> SafeString | None:
         (float(s.alert_systolic_above), f"SBP alert > {s.alert_systolic_above:g}", "#b42318"),
         (float(s.alert_diastolic_above), f"DBP alert > {s.alert_diastolic_above:g}", "#d97706"),
     )
-    svg = vitals_chart_svg(points, width=640, height=220, limits=limits, title="Trend")
-    return mark_safe(svg)  # noqa: S308 - numbers and escaped labels built by vitals_chart_svg
+    # Two drawings, one shown by width (app.css): scaled down to a phone, the wide one's text is unreadable.
+    wide = vitals_chart_svg(points, width=640, height=220, limits=limits, title="Trend")
+    narrow = vitals_chart_svg(points, width=330, height=220, limits=limits, title="Trend")
+    html = f'<div class="vitals-chart-wide">{wide}</div><div class="vitals-chart-narrow">{narrow}</div>'
+    return mark_safe(html)  # noqa: S308 - numbers and escaped labels built by vitals_chart_svg
 
 
 def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord | None, **extra: Any) -> dict:

@@ -18,7 +18,7 @@ from kap_clinic.common import clock
 from kap_clinic.common.api import error_body
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
 from sessions_app.scheduling import selectors
-from sessions_app.scheduling.calendar import event, events
+from sessions_app.scheduling.calendar import event, events, visible_hours
 from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.services.sessions import session_reschedule
 from sessions_app.scheduling.views.common import clinician_param, room_param
@@ -49,7 +49,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @role_required(STAFF)
 @require_GET
 def calendar_events(request: HttpRequest) -> JsonResponse:
-    """FullCalendar's event feed: sessions between ``start`` and ``end`` (clinic wall-clock times)."""
+    """FullCalendar's event feed: sessions between ``start`` and ``end`` (clinic wall-clock times).
+
+    ``X-Calendar-Slot-Min``/``-Max`` name the hours the grid must show for them (calendar.js applies them).
+    """
     week_start = clock.local_today() - dt.timedelta(days=clock.local_today().weekday())
     try:
         start = clock.parse_datetime(request.GET.get("start") or week_start.isoformat(), field="start")
@@ -71,7 +74,10 @@ def calendar_events(request: HttpRequest) -> JsonResponse:
     )
     payload = events(sessions, user=request.user)
     audit_record(actor=request.user, action="session.listed", target_type="sessions_app.session")
-    return JsonResponse(payload, safe=False)
+    response = JsonResponse(payload, safe=False)
+    # The hours ride in headers so the body stays the plain event list FullCalendar reads.
+    response["X-Calendar-Slot-Min"], response["X-Calendar-Slot-Max"] = visible_hours(payload)
+    return response
 
 
 @role_required(STAFF)

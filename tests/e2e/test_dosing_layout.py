@@ -1,0 +1,141 @@
+"""The dosing page fits the screens it is used on, mid-session: a dose running, fourteen readings, one
+of them an open alert.
+
+On a phone nothing scrolls sideways and no column of a reading is cut off. On a tablet (portrait and
+landscape) the status strip and the vitals form stay in view after scrolling to the last reading, and
+the form still takes a reading there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions_app.clinical.services.administration import administration_record
+from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
+from sessions_app.scheduling.services.sessions import session_schedule
+from tests.sessions_app.clinical import helpers
+from tests.sessions_app.conftest import make_clinic
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NY = zoneinfo.ZoneInfo("America/New_York")
+PHONE = {"width": 390, "height": 844}
+TABLETS = [{"width": 820, "height": 1180}, {"width": 1180, "height": 820}]
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, 3, hour, minute, tzinfo=NY)
+
+
+@pytest.fixture
+def busy_session(personas, time_machine, settings):
+    """A dosing session an hour in: the dose given at 10:00, a reading every five minutes, an open alert."""
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 600
+    p = personas
+    time_machine.move_to(dt.datetime(2026, 3, 2, 8, 0, tzinfo=NY), tick=False)
+    clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
+    helpers.make_eligible(p.demo_patient, p.prescriber)
+    helpers.grant_consent(p.demo_patient, "kap_treatment", p.admin)
+    prep = session_schedule(
+        actor=p.admin,
+        patient=p.demo_patient,
+        kind="preparation",
+        starts_at=dt.datetime(2026, 3, 2, 9, tzinfo=NY),
+        lead_clinician=p.therapist,
+        room=clinic.consult_room,
+    )
+    helpers.sign_preparation(p, prep)
+    helpers.record_weight(p.demo_patient, p.nurse, "70.0")
+    helpers.record_phq9(p.demo_patient, p.nurse)
+    lot = helpers.receive_lot(p.nurse, lot_number="KV-2026-17", quantity="500")
+    session = session_schedule(
+        actor=p.admin,
+        patient=p.demo_patient,
+        kind="dosing",
+        starts_at=at(10),
+        lead_clinician=p.prescriber,
+        additional_staff=[p.therapist, p.nurse],
+        room=clinic.dosing_room,
+    )
+    time_machine.move_to(at(9, 40), tick=False)
+    dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
+    dosing_check_in(actor=p.nurse, dosing=dosing)
+    dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
+    dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100")
+    helpers.full_vitals(p, dosing)
+    time_machine.move_to(at(10), tick=False)
+    administration_record(
+        actor=p.nurse, dosing=dosing, dose_mg="35", lot=lot, ordering_prescriber=p.prescriber, infusion_minutes=40
+    )
+    for i in range(13):
+        time_machine.move_to(at(10) + dt.timedelta(minutes=5 * (i + 1)), tick=False)
+        helpers.full_vitals(p, dosing, systolic=186 if i == 7 else 128 + i, diastolic=84, heart_rate=76 + i % 4)
+    time_machine.move_to(at(11, 7), tick=True)
+    return session
+
+
+def open_page(login, live_server, session, viewport):  # noqa: ANN001, ANN201
+    page = login("nurse@demo.clinic")
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/sessions/{session.public_id}/dosing/")
+    expect(page.locator("[data-testid=vitals-row]")).to_have_count(14)
+    expect(page.locator("[data-testid=open-alert]")).to_have_count(1)
+    return page
+
+
+def test_on_a_phone_nothing_scrolls_sideways_and_every_column_shows(
+    busy_session, login, live_server, screenshot
+) -> None:
+    page = open_page(login, live_server, busy_session, PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Each reading's cells lie inside the screen and inside the table's box (no column behind a scrollbar).
+    clipped = page.evaluate(
+        """() => {
+          const box = document.querySelector('[data-testid=vitals-table]').parentElement.getBoundingClientRect();
+          const left = Math.max(0, box.left) - 0.5, right = Math.min(window.innerWidth, box.right) + 0.5;
+          return [...document.querySelectorAll('[data-testid=vitals-row] td')].filter(td => {
+            const r = td.getBoundingClientRect();
+            return r.width > 0 && (r.left < left || r.right > right);
+          }).map(td => td.textContent.trim());
+        }"""
+    )
+    assert clipped == []
+    alert = page.locator("[data-testid=vitals-row] td.alert-cell")
+    expect(alert).to_have_count(1)
+    expect(alert).to_contain_text("Systolic BP high")
+    assert alert.bounding_box()["width"] > 200  # its own line on the card, not a sliver
+    expect(page.locator("[data-testid=vitals-row] .vitals-by").first).to_have_text("Noah Bennett")
+    screenshot("dosing-layout-phone-390")
+
+
+@pytest.mark.parametrize("viewport", TABLETS, ids=["portrait-820", "landscape-1180"])
+def test_on_a_tablet_the_status_strip_and_vitals_form_stay_in_view_below_the_last_reading(
+    busy_session, login, live_server, screenshot, viewport
+) -> None:
+    page = open_page(login, live_server, busy_session, viewport)
+    last = page.locator("[data-testid=vitals-row]").last
+    # "instant": Bootstrap makes the page scroll smoothly, and the boxes are read straight after.
+    page.evaluate(
+        "document.querySelectorAll('[data-testid=vitals-row]')[13].scrollIntoView({block: 'end', behavior: 'instant'})"
+    )
+    assert page.evaluate("window.scrollY") > 200
+    height = viewport["height"]
+    strip = page.locator("[data-testid=dosing-status]").bounding_box()
+    form = page.locator("[data-testid=vitals-form]").bounding_box()
+    row = last.bounding_box()
+    assert abs(strip["y"]) <= 1  # the strip is stuck to the top
+    assert form["y"] >= strip["y"] + strip["height"] - 1  # the form just below it, not hidden under it
+    assert form["y"] + form["height"] <= height
+    assert form["y"] + form["height"] <= row["y"] + 1 <= height  # the last reading shows below the form
+    screenshot(f"dosing-layout-tablet-{viewport['width']}-scrolled")
+    # The stuck form takes a reading where it is.
+    form_el = page.locator("[data-testid=vitals-form]")
+    for name, value in (("systolic", "132"), ("diastolic", "84"), ("heart_rate", "78")):
+        form_el.locator(f"[name={name}]").fill(value)
+    form_el.locator("[data-testid=record-vitals]").click()
+    expect(page.locator("[data-testid=vitals-row]")).to_have_count(15)
+    expect(page.locator("[data-testid=vitals-row]").first).to_contain_text("132/84")
