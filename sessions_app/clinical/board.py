@@ -22,7 +22,6 @@ from django.utils import timezone
 from kap_clinic.accounts.models import User
 from kap_clinic.accounts.permissions import CLINICIAN, user_has_role
 from kap_clinic.common import clock
-from patients.models import Patient
 from patients.selectors import care_team_memberships_of, clinical_content_refused
 from sessions_app.clinical import gates, thresholds
 from sessions_app.clinical.models.dosing import Administration, Discharge, DosingRecord, VitalsReading
@@ -71,7 +70,6 @@ class RoomBoard:
     now: dt.datetime
     cards: list[BoardCard]
     clinical_view: bool
-    patients_shown: list[Patient]
 
 
 def _todays_sessions(day: dt.date) -> list[Session]:
@@ -166,6 +164,4 @@ def room_board(*, user: Any, day: dt.date | None = None) -> RoomBoard:
     for card in shown:
         record = getattr(card.session, "dosing_record", None)
         card.clinical = values.get(record.pk) if record is not None else None
-    return RoomBoard(
-        day=day, now=now, cards=cards, clinical_view=clinical_view, patients_shown=[c.session.patient for c in shown]
-    )
+    return RoomBoard(day=day, now=now, cards=cards, clinical_view=clinical_view)
