@@ -13,13 +13,16 @@ class SessionsAppConfig(AppConfig):
         and the higher sub-packages fill the hooks scheduling offers (it imports none of them)."""
         from sessions_app.clinical import panels as clinical_panels
         from sessions_app.clinical.selectors import session_clinical_records
+        from sessions_app.clinical.services.live import session_changed_bump
         from sessions_app.reminders import hooks as reminder_hooks
         from sessions_app.reports import panels as report_panels
         from sessions_app.scheduling import panels as scheduling_panels
-        from sessions_app.scheduling.hooks import register_session_record_links
+        from sessions_app.scheduling.hooks import on_session_changed, register_session_record_links
 
         scheduling_panels.register()
         clinical_panels.register()
         report_panels.register()
         reminder_hooks.register()
         register_session_record_links(session_clinical_records)
+        # Open dosing pages and the treatment-room board notice bookings, moves and status changes.
+        on_session_changed(session_changed_bump)

@@ -18,6 +18,7 @@ from sessions_app.clinical.models.dosing import (
     VitalsReading,
 )
 from sessions_app.clinical.models.followup import FollowUpCheck
+from sessions_app.clinical.models.live import LiveChange, LiveRevision
 from sessions_app.clinical.models.notes import (
     Addendum,
     IntegrationRecord,
@@ -60,6 +61,8 @@ __all__ = [
     "InventoryCount",
     "InventoryEntry",
     "InventoryLot",
+    "LiveChange",
+    "LiveRevision",
     "Location",
     "Medication",
     "Observation",

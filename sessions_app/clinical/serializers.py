@@ -11,6 +11,7 @@ from rest_framework import serializers
 from kap_clinic.accounts.models import User
 from sessions_app.clinical import selectors
 from sessions_app.clinical.gates import Check
+from sessions_app.clinical.live import session_revision
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.selectors import DosingPage
 
@@ -192,6 +193,28 @@ class DosingRecordSerializer(serializers.Serializer):
     signed_by = ClinicianRefSerializer(allow_null=True)
     addenda = ClinicalAddendumSerializer(many=True)
     rems = serializers.DictField(allow_null=True)
+    revision = serializers.IntegerField(
+        help_text="The session's live revision this answer shows; pass it back as ?since= to ask for changes"
+    )
+
+
+class LiveChangeSerializer(serializers.Serializer):
+    revision = serializers.IntegerField()
+    kind = serializers.CharField(
+        help_text="session, record, vitals, administration, override, observation, adverse_event, discharge or addendum"
+    )
+    id = serializers.UUIDField(source="object_id", allow_null=True, help_text="The public id of the row that changed")
+    action = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class DosingChangesSerializer(serializers.Serializer):
+    """What changed on a dosing record since a revision: the list of changes and the record now."""
+
+    since = serializers.IntegerField()
+    revision = serializers.IntegerField()
+    changes = LiveChangeSerializer(many=True)
+    record = DosingRecordSerializer()
 
 
 def _check(c: Check) -> dict:
@@ -203,6 +226,7 @@ def _bp(reading: Any) -> str | None:
 
 
 def dosing_output(dosing: DosingRecord) -> dict:
+    revision = session_revision(dosing.session_id)  # before the record: a later change shows as newer
     page: DosingPage = selectors.dosing_page(dosing)
     d = page.dosing
     rems = None
@@ -242,6 +266,7 @@ def dosing_output(dosing: DosingRecord) -> dict:
         "signed_by": _person(d.signed_by),
         "addenda": page.addenda,
         "rems": rems,
+        "revision": revision,
     }
     return DosingRecordSerializer(data).data
 

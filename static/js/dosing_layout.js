@@ -20,5 +20,6 @@
   }
 
   document.body.addEventListener("htmx:afterSettle", measure);
+  document.body.addEventListener("kap:live-swap", measure);  // a live update replaced the strip (live.js)
   measure();
 })();

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +26,7 @@ from kap_clinic.accounts.permissions import IsClinician
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ValidationFailed
 from sessions_app.clinical import selectors
+from sessions_app.clinical.live import live_changes_since, session_revision
 from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.serializers import (
     AdministrationInput,
@@ -37,8 +38,10 @@ from sessions_app.clinical.serializers import (
     ConfirmInput,
     DischargeInput,
     DischargeSerializer,
+    DosingChangesSerializer,
     DosingOpenInput,
     DosingRecordSerializer,
+    LiveChangeSerializer,
     ObservationInput,
     VitalsInput,
     VitalsSerializer,
@@ -112,16 +115,59 @@ class SessionDosingApi(APIView):
         return Response(dosing_output(dosing), status=status.HTTP_201_CREATED)
 
 
+SINCE = OpenApiParameter(
+    "since",
+    int,
+    required=False,
+    description=(
+        "A revision this client already has (the record's `revision`). Unchanged since: 304 with no body. "
+        "Changed: the changes after it, oldest first, and the record as it is now. "
+        "Without it: the record."
+    ),
+)
+
+
+def _since(request: Request) -> int | None:
+    value = request.query_params.get("since")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed("since must be a revision number (0 or more).", field="since")
+    return int(value)
+
+
 class DosingRecordApi(APIView):
-    """A dosing record by its own id."""
+    """A dosing record by its own id; with ``?since=<revision>``, only whether and what changed since."""
 
     permission_classes = [IsClinician]
 
-    @extend_schema(responses=DosingRecordSerializer)
+    @extend_schema(
+        parameters=[SINCE],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="DosingRecordOrChanges",
+                serializers=[DosingRecordSerializer, DosingChangesSerializer],
+                resource_type_field_name=None,
+            ),
+            304: OpenApiResponse(description="Nothing changed since the revision given (no body)."),
+        },
+    )
     def get(self, request, public_id):
         dosing = _dosing_for(request, public_id)
+        since = _since(request)
+        if since is not None:
+            revision = session_revision(dosing.session_id)
+            if since > revision:
+                raise ValidationFailed(f"since is ahead of the record (revision {revision}).", field="since")
+            if since == revision:
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": f'"{revision}"'})
         audit_record(actor=request.user, action="dosing_record.viewed", target=dosing, patient=dosing.patient)
-        return Response(dosing_output(dosing))
+        record = dosing_output(dosing)
+        if since is None:
+            return Response(record)
+        changes = LiveChangeSerializer(live_changes_since(dosing.session_id, since), many=True).data
+        body = {"since": since, "revision": record["revision"], "changes": changes, "record": record}
+        return Response(body, headers={"ETag": f'"{record["revision"]}"'})
 
 
 class _DosingAction(APIView):

@@ -40,12 +40,14 @@ from sessions_app.clinical.models.dosing import (
     Medication,
     Route,
 )
+from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.services.guards import (
     override_reason_text,
     require_not_discharged,
     require_open,
     session_advance,
 )
+from sessions_app.clinical.services.live import dosing_bump
 from sessions_app.common.inputs import (
     GateRefused,
     InputRefused,
@@ -295,6 +297,7 @@ def _write_dose(
 
 def _audit_dose(*, actor: User, dosing: DosingRecord, dose: _Dose, administration: Administration) -> None:
     if dose.override is not None:
+        dosing_bump(dosing, kind=LiveChange.Kind.OVERRIDE, action="dosing.dose_range_overridden", row=dose.override)
         audit_record(
             actor=actor,
             action="dosing.dose_range_overridden",
@@ -302,6 +305,7 @@ def _audit_dose(*, actor: User, dosing: DosingRecord, dose: _Dose, administratio
             patient=dosing.patient,
             changed_fields=["dose_mg", "reason"],
         )
+    dosing_bump(dosing, kind=LiveChange.Kind.ADMINISTRATION, action="dosing.administered", row=administration)
     audit_record(
         actor=actor,
         action="dosing.administered",
@@ -358,6 +362,7 @@ def esketamine_device_give(*, actor: User, administration: Administration) -> Es
             field="administration",
         )
     device = _give_device(actor=actor, administration=administration, number=len(given) + 1, at=now)
+    dosing_bump(state.dosing, kind=LiveChange.Kind.ADMINISTRATION, action="dosing.device_given", row=administration)
     audit_record(
         actor=actor,
         action="dosing.device_given",
@@ -384,6 +389,7 @@ def administration_end(*, actor: User, administration: Administration) -> Admini
     now = timezone.now()
     Administration.objects.filter(pk=administration.pk).update(ended_at=now)
     administration.ended_at = now
+    dosing_bump(state.dosing, kind=LiveChange.Kind.ADMINISTRATION, action="dosing.dose_ended", row=administration)
     audit_record(
         actor=actor,
         action="dosing.dose_ended",
@@ -412,6 +418,7 @@ def administration_void(*, actor: User, administration: Administration, reason: 
     ):
         inventory_reverse_dose(actor=actor, entry=entry, reason=f"Dose voided: {reason}")
     administration.refresh_from_db()
+    dosing_bump(state.dosing, kind=LiveChange.Kind.ADMINISTRATION, action="dosing.dose_voided", row=administration)
     audit_record(
         actor=actor,
         action="dosing.dose_voided",

@@ -31,12 +31,14 @@ from sessions_app.clinical.models.dosing import (
     GateOverride,
     Observation,
 )
+from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.services.guards import (
     override_reason_text,
     require_not_discharged,
     require_open,
     session_advance,
 )
+from sessions_app.clinical.services.live import dosing_bump
 from sessions_app.common.inputs import (
     GateRefused,
     InputRefused,
@@ -121,6 +123,7 @@ def discharge_record(
     if override is not None:
         _save_override(actor=actor, override=override)
     discharge = _write_discharge(actor=actor, dosing=state.dosing, now=now, minutes=minutes, answers=checked)
+    dosing_bump(state.dosing, kind=LiveChange.Kind.DISCHARGE, action="dosing.discharged", row=discharge)
     audit_record(
         actor=actor,
         action="dosing.discharged",
@@ -272,6 +275,7 @@ def _rems_answers(
 
 def _save_override(*, actor: User, override: GateOverride) -> None:
     override.save()
+    dosing_bump(override.dosing, kind=LiveChange.Kind.OVERRIDE, action="dosing.observation_overridden", row=override)
     audit_record(
         actor=actor,
         action="dosing.observation_overridden",

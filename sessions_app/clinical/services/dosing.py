@@ -19,9 +19,11 @@ from sessions_app.clinical.models.dosing import (
     Medication,
     Route,
 )
+from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.services.guards import (
     require_open,
 )
+from sessions_app.clinical.services.live import dosing_bump
 from sessions_app.common.inputs import (
     choice,
     require_clinician_on_team,
@@ -75,6 +77,7 @@ def dosing_open(*, actor: User, session: Session, medication: str, route: str) -
             )
     except IntegrityError:
         raise Conflict("This session already has a dosing record.", field="session") from None
+    dosing_bump(dosing, kind=LiveChange.Kind.RECORD, action="dosing_record.opened")
     audit_record(
         actor=actor,
         action="dosing_record.opened",
@@ -95,6 +98,7 @@ def dosing_plan_update(*, actor: User, dosing: DosingRecord, medication: str, ro
         raise Conflict("A dose is already recorded; the medication and route can no longer change.", field="route")
     medication, route = _check_medication_route(medication, route)
     DosingRecord.objects.filter(pk=dosing.pk).update(medication=medication, route=route, updated_at=timezone.now())
+    dosing_bump(state.dosing, kind=LiveChange.Kind.RECORD, action="dosing_record.plan_changed")
     audit_record(
         actor=actor,
         action="dosing_record.plan_changed",
@@ -139,6 +143,7 @@ def dosing_confirm(
     else:
         raise ValidationFailed("Confirm either fasting or the ride home.", field="item")
     DosingRecord.objects.filter(pk=dosing.pk).update(**fields, updated_at=now)
+    dosing_bump(state.dosing, kind=LiveChange.Kind.RECORD, action=f"dosing_record.{item}_confirmed")
     audit_record(
         actor=actor,
         action=f"dosing_record.{item}_confirmed",

@@ -31,10 +31,12 @@ from sessions_app.clinical.models.dosing import (
     Observation,
     VitalsReading,
 )
+from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.services.guards import (
     require_not_discharged,
     require_open,
 )
+from sessions_app.clinical.services.live import dosing_bump
 from sessions_app.common.inputs import (
     GateRefused,
     InputRefused,
@@ -109,6 +111,7 @@ def vitals_record(*, actor: User, dosing: DosingRecord, **values: Any) -> Vitals
         alerts=alerts_for(reading, state.settings),
         **reading,
     )
+    dosing_bump(state.dosing, kind=LiveChange.Kind.VITALS, action="vitals.recorded", row=row)
     audit_record(
         actor=actor,
         action="vitals.recorded",
@@ -135,6 +138,7 @@ def vitals_alert_acknowledge(*, actor: User, reading: VitalsReading, note: str =
     if not updated:
         raise Conflict("This alert is already acknowledged.", field="reading")
     reading.refresh_from_db()
+    dosing_bump(state.dosing, kind=LiveChange.Kind.VITALS, action="vitals.alert_acknowledged", row=reading)
     audit_record(
         actor=actor,
         action="vitals.alert_acknowledged",
@@ -158,6 +162,7 @@ def vitals_void(*, actor: User, reading: VitalsReading, reason: str) -> VitalsRe
     if not updated:
         raise Conflict("This reading is already voided.", field="reading")
     reading.refresh_from_db()
+    dosing_bump(state.dosing, kind=LiveChange.Kind.VITALS, action="vitals.voided", row=reading)
     audit_record(
         actor=actor, action="vitals.voided", target=reading, patient=state.dosing.patient, changed_fields=["voided_at"]
     )
@@ -182,6 +187,7 @@ def bp_acknowledge(*, actor: User, dosing: DosingRecord) -> GateOverride:
         at=timezone.now(),
         reading=gate.reading,
     )
+    dosing_bump(state.dosing, kind=LiveChange.Kind.OVERRIDE, action="dosing.bp_acknowledged", row=decision)
     audit_record(
         actor=actor,
         action="dosing.bp_acknowledged",
@@ -210,6 +216,7 @@ def bp_override(*, actor: User, dosing: DosingRecord, reason: str) -> GateOverri
         reading=gate.reading,
         reason=reason,
     )
+    dosing_bump(state.dosing, kind=LiveChange.Kind.OVERRIDE, action="dosing.bp_overridden", row=decision)
     audit_record(
         actor=actor,
         action="dosing.bp_overridden",
@@ -257,6 +264,7 @@ def observation_record(
         respiratory_depression=resp,
         note=text(note, field="note", label="The note", max_length=300),
     )
+    dosing_bump(state.dosing, kind=LiveChange.Kind.OBSERVATION, action="dosing.observation_recorded", row=row)
     audit_record(
         actor=actor,
         action="dosing.observation_recorded",
@@ -309,6 +317,7 @@ def adverse_event_record(
         onset_at=timezone.now(),
         recorded_by=actor,
     )
+    dosing_bump(state.dosing, kind=LiveChange.Kind.ADVERSE_EVENT, action="dosing.adverse_event_recorded", row=row)
     audit_record(
         actor=actor,
         action="dosing.adverse_event_recorded",

@@ -28,6 +28,7 @@ from kap_clinic.common.errors import Conflict, PermissionDeniedError, Validation
 from patients.models import Patient
 from sessions_app.clinical.models.dosing import Discharge, DosingRecord, VitalsReading
 from sessions_app.clinical.models.followup import FollowUpCheck
+from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.models.notes import (
     RISK_CODES,
     Addendum,
@@ -38,6 +39,7 @@ from sessions_app.clinical.models.notes import (
     Readiness,
 )
 from sessions_app.clinical.selectors import integration_dosing_for
+from sessions_app.clinical.services.live import dosing_bump
 from sessions_app.common.inputs import (
     RecordSigned,
     boolean,
@@ -278,6 +280,8 @@ def _sign(*, actor: User, record: SignedModel) -> SignedModel:
     if not updated:
         raise RecordSigned(f"This {label} is already signed.")
     record.refresh_from_db()
+    if isinstance(record, DosingRecord):
+        dosing_bump(record, kind=LiveChange.Kind.RECORD, action="dosing_record.signed")
     audit_record(
         actor=actor,
         action=f"{key}.signed",
@@ -298,6 +302,8 @@ def addendum_add(
     reason = text(reason, field="reason", label="The reason for the addendum", max_length=300, required=True)
     body = text(body, field="body", label="The addendum", max_length=LONG_TEXT, required=True)
     addendum = Addendum.objects.create(**{key: record}, author=actor, reason=reason, body=body)
+    if isinstance(record, DosingRecord):
+        dosing_bump(record, kind=LiveChange.Kind.ADDENDUM, action="dosing_record.addendum_added", row=addendum)
     audit_record(
         actor=actor, action=f"{key}.addendum_added", target=addendum, patient=record.patient, changed_fields=["body"]
     )

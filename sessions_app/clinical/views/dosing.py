@@ -34,6 +34,7 @@ from kap_clinic.common.errors import ApplicationError, ValidationFailed
 from patients.selectors import user_is_on_care_team
 from sessions_app.clinical import selectors
 from sessions_app.clinical.gates import VITAL_FIELDS
+from sessions_app.clinical.live import session_revision
 from sessions_app.clinical.models.dosing import AdverseEvent, DosingRecord, Medication, Observation, Route
 from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.administration import (
@@ -92,7 +93,10 @@ def _vitals_chart(page: selectors.DosingPage) -> SafeString | None:
 def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord | None, **extra: Any) -> dict:
     user = request.user
     on_team = user_is_on_care_team(user=user, patient=session.patient)
+    # Read before the record: a change made while the page renders then shows as a newer revision.
+    revision = extra.pop("revision") if "revision" in extra else session_revision(session.pk)
     context: dict[str, Any] = {
+        "revision": revision,
         "session": session,
         "patient": session.patient,
         "dosing": dosing,

@@ -10,6 +10,7 @@ from consent.demo import seed_consent
 from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
 from patients.demo import seed_patient_histories, seed_patients
 from sessions_app.clinical.demo import seed_clinical
+from sessions_app.clinical.demo_today import seed_live_rooms
 from sessions_app.reminders.demo import seed_jobs
 from sessions_app.scheduling.demo import seed_schedule
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             seed_consent(users, patients)
             seed_schedule(users, patients)
             seed_clinical(users, patients)
+            seed_live_rooms(users, patients)
             seed_jobs(users, patients)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password {DEMO_PASSWORD}):"))
         for spec in PERSONAS.values():

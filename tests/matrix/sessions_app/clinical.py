@@ -25,6 +25,7 @@ TEAM_READ = {
     "patient_user": 403,
     "other_patient_user": 403,
 }
+STAFF_BOARD = {**{p: 200 for p in PERSONAS}, "patient_user": 403, "other_patient_user": 403}
 MEDICAL_WRITE = {**TEAM_READ, "prescriber": 302, "nurse": 302, "therapist": 403}
 POST_ONLY = {**TEAM_READ, "prescriber": 405, "nurse": 405, "therapist": 405, "outsider": 405}
 KEEPERS = {
@@ -198,6 +199,10 @@ CASES = [
     # The live dosing page
     Case("sessions_app:dosing", TEAM_READ, kwargs=dosing_session),
     Case("sessions_app:dosing_status", TEAM_READ, kwargs=dosing_session),
+    Case("sessions_app:dosing_live", TEAM_READ, kwargs=dosing_session),
+    # The treatment-room board: every staff member (clinical values only for their care team's patients)
+    Case("sessions_app:board", STAFF_BOARD),
+    Case("sessions_app:board_live", STAFF_BOARD),
     Case("sessions_app:dosing_action", POST_ONLY, kwargs=action("vitals")),
     Case(
         "sessions_app:dosing_action",

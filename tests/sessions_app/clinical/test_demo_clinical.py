@@ -21,7 +21,11 @@ def test_the_demo_clinic_has_dosing_records_inventory_and_notes(capsys) -> None:
     call_command("seed_demo")
     lots = {lot.lot_number: lot for lot in InventoryLot.objects.all()}
     assert set(lots) == {"KET-24A17", "ESK-8831"}
-    records = list(DosingRecord.objects.select_related("discharge").order_by("session__starts_at"))
+    records = list(
+        DosingRecord.objects.select_related("discharge")
+        .filter(session__status="completed")  # the live rooms of today are demo_today's
+        .order_by("session__starts_at")
+    )
     assert len(records) >= 2
     assert all(hasattr(r, "discharge") for r in records)
     assert {r.signed_at is None for r in records} == {True, False}
@@ -32,7 +36,7 @@ def test_the_demo_clinic_has_dosing_records_inventory_and_notes(capsys) -> None:
     assert AdverseEvent.objects.count() == 1
     assert PsychotherapyNote.objects.filter(signed_at__isnull=False).exists()
     assert PsychotherapyNote.objects.filter(signed_at__isnull=True).exists()
-    given = sum(r.administrations.get().dose_mg for r in records)
+    given = sum(a.dose_mg for r in DosingRecord.objects.all() for a in r.administrations.all())
     assert lots["KET-24A17"].balance == 2500 - given
     assert not any(row.has_discrepancy for row in reconciliation_rows())
 
@@ -51,7 +55,9 @@ def test_the_demo_history_is_coherent_in_time() -> None:
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     patient = Patient.objects.get(email="patient@demo.clinic")
     records = list(
-        DosingRecord.objects.filter(patient=patient).select_related("session").order_by("session__starts_at")
+        DosingRecord.objects.filter(patient=patient, discharge__isnull=False)  # not today's live room
+        .select_related("session")
+        .order_by("session__starts_at")
     )
     assert len(records) == 3
     first_dose = records[0].session.starts_at
@@ -106,7 +112,9 @@ def test_the_demo_patients_scores_tell_the_course_story() -> None:
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
     patient = Patient.objects.get(email="patient@demo.clinic")
     records = list(
-        DosingRecord.objects.filter(patient=patient).select_related("session").order_by("session__starts_at")
+        DosingRecord.objects.filter(patient=patient, discharge__isnull=False)  # not today's live room
+        .select_related("session")
+        .order_by("session__starts_at")
     )
     first_dose = records[0].administrations.get().started_at
     latest_dose = records[-1].administrations.get().started_at
@@ -140,3 +148,28 @@ def test_the_demo_patients_scores_tell_the_course_story() -> None:
             patient=patient, instrument="phq9", administered_at__range=(start - dt.timedelta(hours=1), start)
         ).exists()
     assert not SafetyFlag.objects.filter(patient=patient).exists()
+
+
+def test_the_demo_clinic_has_two_treatment_rooms_in_use_now(client) -> None:
+    """Today's live rooms (sessions_app/clinical/demo_today.py): one dosed with an open alert, one before its dose."""
+    from kap_clinic.common import clock
+    from sessions_app.clinical.board import room_board
+    from sessions_app.scheduling.models import Session
+
+    call_command("seed_demo")
+    start, end = clock.day_bounds(clock.local_today())
+    live = Session.objects.filter(
+        kind="dosing", starts_at__gte=start, starts_at__lt=end, dosing_record__isnull=False
+    ).exclude(status__in=("completed", "cancelled", "no_show"))
+    assert {s.room.name for s in live} == {"Dosing Suite A", "Dosing Suite B"}
+    assert {s.status for s in live} <= {"checked_in", "in_progress"}
+    from kap_clinic.accounts.models import User
+
+    board = room_board(user=User.objects.get(email="nurse@demo.clinic"))
+    cards = {c.room.name: c for c in board.cards}
+    dosed = cards["Dosing Suite A"].clinical
+    assert dosed.dose_started_at is not None and dosed.last_vitals is not None and dosed.open_alerts
+    waiting = cards["Dosing Suite B"].clinical
+    assert waiting.dose_started_at is None and waiting.last_vitals is not None
+    call_command("seed_demo")
+    assert live.count() == 2
