@@ -55,19 +55,14 @@ def _hours(users: dict[str, User]) -> None:
 
 
 def _walk(session: Session, users: dict[str, User], to: str) -> None:
-    """Move a past session along the status machine to ``to`` (completed or no_show)."""
-    steps = {
-        Session.Status.COMPLETED: [
-            Session.Status.CONFIRMED,
-            Session.Status.CHECKED_IN,
-            Session.Status.IN_PROGRESS,
-            Session.Status.COMPLETED,
-        ],
-        Session.Status.NO_SHOW: [Session.Status.NO_SHOW],
-    }[to]
-    for step in steps:
-        actor = session.lead_clinician if step in sessions.CLINICIAN_ONLY else users["admin"]
-        session = sessions.session_transition(actor=actor, session=session, to_status=step)
+    """Move a past session along the status machine to ``to`` (completed or no_show).
+
+    Completing is work done after the fact, so the walk skips the check-in window (the session's
+    day is over); its lead clinician takes the steps."""
+    if to == Session.Status.NO_SHOW:
+        sessions.session_transition(actor=users["admin"], session=session, to_status=Session.Status.NO_SHOW)
+        return
+    sessions.session_walk(actor=session.lead_clinician, session=session, to_status=to, check_window=False)
 
 
 DEMO_DOSING_WEEKDAYS = (0, 3)  # Monday and Thursday
