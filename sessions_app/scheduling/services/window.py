@@ -43,9 +43,12 @@ def booked_text(session: Session) -> str:
 
 
 def check_in_opens_at(session: Session) -> dt.datetime:
-    """The window's start: the setting's minutes before the booked start, but not before that day began."""
+    """The window's start: the setting's minutes (real time) before the booked start, but not before
+    that day began."""
     day_start, _ = clock.day_bounds(clock.to_local(session.starts_at).date())
-    return max(session.starts_at - dt.timedelta(minutes=check_in_window_minutes()), day_start)
+    # Real minutes (in UTC): across a daylight-saving change the wall clock moves by more or less.
+    opens = session.starts_at.astimezone(dt.UTC) - dt.timedelta(minutes=check_in_window_minutes())
+    return max(opens, day_start)
 
 
 def window_refusal(session: Session, *, at: dt.datetime, what: str = "check-in") -> str | None:
