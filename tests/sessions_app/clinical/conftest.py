@@ -23,6 +23,7 @@ from . import helpers
 NY = zoneinfo.ZoneInfo("America/New_York")
 MONDAY = dt.date(2026, 3, 2)
 TUESDAY = dt.date(2026, 3, 3)
+WEDNESDAY_NIGHT = dt.datetime(2026, 3, 4, 0, 5, tzinfo=NY)  # the day after the Tuesday session
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
