@@ -12,6 +12,7 @@ import logging
 
 from kap_clinic.accounts.models import User
 from kap_clinic.common import clock
+from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
 from patients.models import Patient
 from sessions_app.scheduling.models import Location, Room, Session, TreatmentCourse, WorkingHours
@@ -55,14 +56,15 @@ def _hours(users: dict[str, User]) -> None:
 
 
 def _walk(session: Session, users: dict[str, User], to: str) -> None:
-    """Move a past session along the status machine to ``to`` (completed or no_show).
-
-    Completing is work done after the fact, so the walk skips the check-in window (the session's
-    day is over); its lead clinician takes the steps."""
+    """Move a past session along the status machine to ``to`` (completed or no_show), as it happened:
+    checked in ten minutes before its start, completed at its end (on a simulated clock)."""
     if to == Session.Status.NO_SHOW:
         sessions.session_transition(actor=users["admin"], session=session, to_status=Session.Status.NO_SHOW)
         return
-    sessions.session_walk(actor=session.lead_clinician, session=session, to_status=to, check_window=False)
+    with simulated_clock(session.starts_at - dt.timedelta(minutes=10)):
+        session = sessions.session_walk(actor=users["admin"], session=session, to_status=Session.Status.CHECKED_IN)
+    with simulated_clock(session.ends_at):
+        sessions.session_walk(actor=session.lead_clinician, session=session, to_status=to)
 
 
 DEMO_DOSING_WEEKDAYS = (0, 3)  # Monday and Thursday
