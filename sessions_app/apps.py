@@ -12,12 +12,17 @@ class SessionsAppConfig(AppConfig):
         """Each sub-package puts its panels on other apps' pages (chart, dashboard, portal home),
         and the higher sub-packages fill the hooks scheduling offers (it imports none of them)."""
         from sessions_app.clinical import panels as clinical_panels
+        from sessions_app.clinical import thresholds
         from sessions_app.clinical.selectors import session_clinical_records
         from sessions_app.clinical.services.live import session_changed_bump
         from sessions_app.reminders import hooks as reminder_hooks
         from sessions_app.reports import panels as report_panels
         from sessions_app.scheduling import panels as scheduling_panels
-        from sessions_app.scheduling.hooks import on_session_changed, register_session_record_links
+        from sessions_app.scheduling.hooks import (
+            on_session_changed,
+            register_check_in_window,
+            register_session_record_links,
+        )
 
         scheduling_panels.register()
         clinical_panels.register()
@@ -26,3 +31,4 @@ class SessionsAppConfig(AppConfig):
         register_session_record_links(session_clinical_records)
         # Open dosing pages and the treatment-room board notice bookings, moves and status changes.
         on_session_changed(session_changed_bump)
+        register_check_in_window(thresholds.check_in_window_minutes)

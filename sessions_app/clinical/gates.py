@@ -388,10 +388,13 @@ def _phq9_check(state: DosingState, at: dt.datetime) -> Check:
 def _vitals_check(state: DosingState, at: dt.datetime) -> Check:
     settings = state.settings
     label = "Pre-dose vitals (BP, HR, SpO2, RR)"
+    # Readings taken after ``at`` (a dose entered late) say nothing about the patient before it.
     pre = [
         v
         for v in state.live_vitals
-        if v.phase == VitalsReading.Phase.PRE_DOSE and all(getattr(v, f) is not None for f in VITAL_FIELDS)
+        if v.phase == VitalsReading.Phase.PRE_DOSE
+        and v.taken_at <= at
+        and all(getattr(v, f) is not None for f in VITAL_FIELDS)
     ]
     if not pre:
         return Check("vitals_missing", label, False, "Record a full set of pre-dose vitals.")

@@ -52,6 +52,8 @@ class VitalsSerializer(serializers.Serializer):
     recorded_by = serializers.SerializerMethodField()
     voided_at = serializers.DateTimeField(allow_null=True)
     void_reason = serializers.CharField()
+    entered_at = serializers.DateTimeField(source="created_at")
+    entered_late = serializers.BooleanField()
 
     def get_alert_acknowledged_by(self, obj) -> str | None:
         return obj.alert_acknowledged_by.full_name if obj.alert_acknowledged_by_id else None
@@ -82,6 +84,8 @@ class AdministrationSerializer(serializers.Serializer):
     ended_at = serializers.DateTimeField(allow_null=True)
     voided_at = serializers.DateTimeField(allow_null=True)
     void_reason = serializers.CharField()
+    entered_at = serializers.DateTimeField(source="created_at")
+    entered_late = serializers.BooleanField()
 
     def get_lot(self, obj) -> dict:
         return {"id": str(obj.lot.public_id), "lot_number": obj.lot.lot_number}
@@ -110,6 +114,8 @@ class ObservationSerializer(serializers.Serializer):
     respiratory_depression = serializers.BooleanField()
     note = serializers.CharField()
     recorded_by = serializers.CharField(source="recorded_by.full_name")
+    entered_at = serializers.DateTimeField(source="created_at")
+    entered_late = serializers.BooleanField()
 
 
 class AdverseEventSerializer(serializers.Serializer):
@@ -170,6 +176,8 @@ class DosingRecordSerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     session = serializers.UUIDField()
+    session_status = serializers.CharField()
+    checked_in_at = serializers.DateTimeField(allow_null=True)
     patient = serializers.DictField()
     medication = serializers.CharField()
     route = serializers.CharField()
@@ -243,6 +251,8 @@ def dosing_output(dosing: DosingRecord) -> dict:
     data = {
         "id": d.public_id,
         "session": d.session.public_id,
+        "session_status": d.session.status,
+        "checked_in_at": d.session.checked_in_at,
         "patient": {"id": str(d.patient.public_id), "display_name": d.patient.display_name},
         "medication": d.medication,
         "route": d.route,
@@ -282,12 +292,35 @@ class ConfirmInput(serializers.Serializer):
     escort_phone = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def clinical_time_field(what: str) -> serializers.CharField:
+    """An optional clinical time for a late entry, parsed by the service (naive = clinic time)."""
+    return serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text=f"When {what}, if earlier than now (ISO 8601; without an offset, clinic time). Not in the "
+        "future, not before check-in; the entry time is kept as entered_at.",
+    )
+
+
+class CheckInInput(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="A prescriber's reason for checking in outside the booked window (audited).",
+    )
+
+
 class VitalsInput(serializers.Serializer):
     systolic = serializers.IntegerField(required=False, allow_null=True)
     diastolic = serializers.IntegerField(required=False, allow_null=True)
     heart_rate = serializers.IntegerField(required=False, allow_null=True)
     spo2 = serializers.IntegerField(required=False, allow_null=True)
     resp_rate = serializers.IntegerField(required=False, allow_null=True)
+    taken_at = clinical_time_field("the reading was taken")
 
 
 class AlertNoteInput(serializers.Serializer):
@@ -305,6 +338,7 @@ class AdministrationInput(serializers.Serializer):
     ordering_prescriber = serializers.UUIDField()
     infusion_minutes = serializers.IntegerField(required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    given_at = clinical_time_field("the dose was given")
 
 
 class ObservationInput(serializers.Serializer):
@@ -312,6 +346,7 @@ class ObservationInput(serializers.Serializer):
     dissociation = serializers.CharField(required=False, allow_blank=True, default="")
     respiratory_depression = serializers.BooleanField(required=False, default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    observed_at = clinical_time_field("it was observed")
 
 
 class AdverseEventInput(serializers.Serializer):

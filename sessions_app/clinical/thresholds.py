@@ -121,6 +121,15 @@ SPECS: tuple[SettingSpec, ...] = (
     _spec("phq9_max_age_days", "PHQ-9 counts for (warning only)", "7", "days", "1", "90", "Pre-dose checks"),
     _spec("fasting_food_hours", "No food before dosing", "2", "h", "0", "12", "Pre-dose checks"),
     _spec("fasting_liquid_minutes", "No liquids before dosing", "30", "min", "0", "240", "Pre-dose checks"),
+    _spec(
+        "check_in_window_minutes",
+        "Check-in and dosing open before the booked start (same day only)",
+        "120",
+        "min",
+        "0",
+        "720",
+        "Pre-dose checks",
+    ),
     _spec("unsigned_alert_hours", "Unsigned records appear on the dashboard after", "72", "h", "1", "720", "Paperwork"),
 )
 SPEC_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SPECS}
@@ -180,6 +189,11 @@ def current() -> ClinicalSettings:
             values[key] = value
             overridden.add(key)
     return ClinicalSettings(values, overridden)
+
+
+def check_in_window_minutes() -> int:
+    """The check-in window the scheduling rules ask for (``scheduling.hooks``)."""
+    return int(current().check_in_window_minutes)
 
 
 def _parse(spec: SettingSpec, value: Any) -> Decimal:

@@ -185,7 +185,11 @@ class SessionCancelApi(APIView):
 
 
 class SessionStatusApi(APIView):
-    """Move a session one step: confirmed, checked_in, in_progress, completed or no_show."""
+    """Move a session one step: confirmed, checked_in, in_progress, completed or no_show.
+
+    Checking in outside the booked window (or completing a preparation or integration before its
+    start) is a 409 ``outside_booked_window``/``session_not_started`` naming the booked time; a
+    prescriber passes it with ``override_reason``."""
 
     permission_classes = [IsStaffMember]
 
@@ -195,7 +199,10 @@ class SessionStatusApi(APIView):
         data = StatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = sessions.session_transition(
-            actor=request.user, session=session, to_status=data.validated_data["status"]
+            actor=request.user,
+            session=session,
+            to_status=data.validated_data["status"],
+            override_reason=data.validated_data["override_reason"],
         )
         return Response(_output(session))
 

@@ -12,6 +12,7 @@ import logging
 
 from kap_clinic.accounts.models import User
 from kap_clinic.common import clock
+from kap_clinic.common.demo_clock import simulated_clock
 from kap_clinic.common.errors import ApplicationError
 from patients.models import Patient
 from sessions_app.scheduling.models import Location, Room, Session, TreatmentCourse, WorkingHours
@@ -55,19 +56,15 @@ def _hours(users: dict[str, User]) -> None:
 
 
 def _walk(session: Session, users: dict[str, User], to: str) -> None:
-    """Move a past session along the status machine to ``to`` (completed or no_show)."""
-    steps = {
-        Session.Status.COMPLETED: [
-            Session.Status.CONFIRMED,
-            Session.Status.CHECKED_IN,
-            Session.Status.IN_PROGRESS,
-            Session.Status.COMPLETED,
-        ],
-        Session.Status.NO_SHOW: [Session.Status.NO_SHOW],
-    }[to]
-    for step in steps:
-        actor = session.lead_clinician if step in sessions.CLINICIAN_ONLY else users["admin"]
-        session = sessions.session_transition(actor=actor, session=session, to_status=step)
+    """Move a past session along the status machine to ``to`` (completed or no_show), as it happened:
+    checked in ten minutes before its start, completed at its end (on a simulated clock)."""
+    if to == Session.Status.NO_SHOW:
+        sessions.session_transition(actor=users["admin"], session=session, to_status=Session.Status.NO_SHOW)
+        return
+    with simulated_clock(session.starts_at - dt.timedelta(minutes=10)):
+        session = sessions.session_walk(actor=users["admin"], session=session, to_status=Session.Status.CHECKED_IN)
+    with simulated_clock(session.ends_at):
+        sessions.session_walk(actor=session.lead_clinician, session=session, to_status=to)
 
 
 DEMO_DOSING_WEEKDAYS = (0, 3)  # Monday and Thursday

@@ -48,3 +48,18 @@ def session_record_links(*, user: Any, session: Session) -> list[Any] | None:
     if not shown:
         return None
     return [link for links in shown for link in links]
+
+
+DEFAULT_CHECK_IN_WINDOW_MINUTES = 120
+_check_in_window: list[Callable[[], int]] = []
+
+
+def register_check_in_window(fn: Callable[[], int]) -> Callable[[], int]:
+    if fn not in _check_in_window:
+        _check_in_window.append(fn)
+    return fn
+
+
+def check_in_window_minutes() -> int:
+    """Minutes before the booked start that check-in opens (the last registered provider decides)."""
+    return int(_check_in_window[-1]()) if _check_in_window else DEFAULT_CHECK_IN_WINDOW_MINUTES

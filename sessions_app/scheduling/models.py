@@ -194,6 +194,14 @@ class Session(BaseModel):
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the patient was checked in: clinical entries on the session can be dated back to it, not before.
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    # A prescriber's decision to check in or dose outside the booked window (services.window), with the reason.
+    window_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    window_override_at = models.DateTimeField(null=True, blank=True)
+    window_override_reason = models.CharField(max_length=300, blank=True)
 
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(
@@ -231,6 +239,10 @@ class Session(BaseModel):
             models.CheckConstraint(
                 name="session_override_has_reason",
                 condition=Q(hours_override_by__isnull=True) | ~Q(hours_override_reason=""),
+            ),
+            models.CheckConstraint(
+                name="session_window_override_has_reason",
+                condition=Q(window_override_by__isnull=True) | ~Q(window_override_reason=""),
             ),
         ]
         indexes = [

@@ -146,6 +146,13 @@ class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[s for s in Session.Status.choices if s[0] not in (Session.Status.SCHEDULED, Session.Status.CANCELLED)]
     )
+    override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A prescriber's reason for checking in outside the booked window (audited).",
+    )
 
 
 class RoomCreateSerializer(serializers.Serializer):

@@ -1,12 +1,13 @@
 """A whole dosing session in the browser, on a tablet-sized screen.
 
-The nurse opens the record, checks the patient in, confirms fasting and the ride home, takes
-pre-dose vitals, starts a 0.5 mg/kg IV infusion, records three monitoring rounds (the 40-minute
-one crosses the alert limit and is acknowledged), ends the infusion and discharges after the
-observation time; the prescriber signs with their password. The signed record and the lot
-balance show correctly. The clock is moved with time-machine (the live server runs in this
-process), so the 60-minute observation is real server time, not an override. The clock keeps
-ticking between the jumps, so times on the page are matched to the minute range they can fall in.
+The nurse opens the record (20 minutes before the booked start, which checks the patient in),
+confirms fasting and the ride home, takes pre-dose vitals, starts a 0.5 mg/kg IV infusion,
+records three monitoring rounds (the 40-minute one crosses the alert limit and is
+acknowledged), ends the infusion and discharges after the observation time; the prescriber
+signs with their password. The signed record and the lot balance show correctly. The clock is
+moved with time-machine (the live server runs in this process), so the 60-minute observation is
+real server time, not an override. The clock keeps ticking between the jumps, so times on the
+page are matched to the minute range they can fall in.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def prepared_patient(personas, time_machine, settings):
         lead_clinician=p.therapist,
         room=clinic.consult_room,
     )
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=True)  # signed once it has started
     helpers.sign_preparation(p, prep)
     helpers.record_weight(p.demo_patient, p.nurse, "70.0")
     helpers.record_phq9(p.demo_patient, p.nurse)
@@ -91,8 +93,8 @@ def test_a_whole_dosing_session_from_checks_to_the_signed_note(
     expect(page.locator("[data-testid=check-fasting]")).to_have_attribute("data-state", "unmet")
     expect(page.locator("[data-testid=record-dose]")).to_be_disabled()
 
-    # Pre-dose checks, each through an htmx swap of the board.
-    page.get_by_role("button", name="Check the patient in").click()
+    # Opening the record inside the booked window checked the patient in; the other pre-dose
+    # checks go through an htmx swap of the board each.
     expect(page.locator("[data-testid=check-checked_in]")).to_have_attribute("data-state", "met")
     page.locator("[data-testid=confirm-fasting]").click()
     expect(page.locator("[data-testid=check-fasting]")).to_have_attribute("data-state", "met")

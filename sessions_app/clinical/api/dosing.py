@@ -35,6 +35,7 @@ from sessions_app.clinical.serializers import (
     AdverseEventSerializer,
     AlertNoteInput,
     BpDecisionInput,
+    CheckInInput,
     ConfirmInput,
     DischargeInput,
     DischargeSerializer,
@@ -188,14 +189,18 @@ class _DosingAction(APIView):
 
 
 class DosingCheckInApi(_DosingAction):
-    """Check the patient in (confirming the appointment first if needed)."""
+    """Check the patient in (confirming the appointment first if needed). Outside the booked window
+    it is a 409 ``outside_booked_window`` naming the booked time; a prescriber passes with
+    ``override_reason``."""
 
-    @extend_schema(request=None, responses=DosingRecordSerializer)
+    input_class = CheckInInput
+
+    @extend_schema(request=CheckInInput, responses=DosingRecordSerializer)
     def post(self, request, public_id):
         return super().post(request, public_id)
 
     def act(self, request, dosing, data):
-        dosing_check_in(actor=request.user, dosing=dosing)
+        dosing_check_in(actor=request.user, dosing=dosing, **data)
 
 
 class DosingConfirmApi(_DosingAction):
@@ -273,6 +278,7 @@ class DosingAdministrationApi(_DosingAction):
             ordering_prescriber=_clinician(data["ordering_prescriber"], "ordering_prescriber"),
             infusion_minutes=data.get("infusion_minutes"),
             override_reason=data["override_reason"],
+            given_at=data["given_at"],
         )
 
 

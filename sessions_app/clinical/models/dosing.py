@@ -5,10 +5,14 @@ One ``DosingRecord`` per dosing ``Session``. Everything under it points to it (`
 once the record is signed the database refuses new or changed rows under it as well as changes
 to the record (migration 0005). The gates live in ``sessions_app/clinical/gates.py``, the rules
 in ``sessions_app/clinical/services/``; thresholds in ``sessions_app/clinical/thresholds.py``.
-Times are server times (``timezone.now()`` when the clinician pressed the button), never typed in.
+Times are clinical times: the server's time when the clinician pressed the button, or, for a late
+entry of a dose, a reading or an observation, the time it happened (``services.guards``);
+``created_at`` keeps when it was entered.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -121,6 +125,14 @@ class GateOverride(NoDeleteModel):
         return f"{self.get_kind_display()} ({self.at:%H:%M})"
 
 
+# An entry saved more than this after its clinical time was entered late (shown with who and when).
+LATE_ENTRY_AFTER = dt.timedelta(minutes=1)
+
+
+def _entered_late(clinical: dt.datetime | None, entered: dt.datetime | None) -> bool:
+    return clinical is not None and entered is not None and entered - clinical > LATE_ENTRY_AFTER
+
+
 ALERT_LABELS = {
     "sbp_high": "Systolic BP high",
     "dbp_high": "Diastolic BP high",
@@ -203,6 +215,10 @@ class VitalsReading(NoDeleteModel):
     def alert_open(self) -> bool:
         return bool(self.alerts) and self.alert_acknowledged_at is None and self.voided_at is None
 
+    @property
+    def entered_late(self) -> bool:
+        return _entered_late(self.taken_at, self.created_at)
+
 
 class Administration(NoDeleteModel):
     """A dose given: how much, how, from which lot, ordered by whom, given by whom, when.
@@ -271,6 +287,10 @@ class Administration(NoDeleteModel):
         return "" if self.mg_per_kg is None else format(self.mg_per_kg.normalize(), "f")
 
     @property
+    def entered_late(self) -> bool:
+        return _entered_late(self.started_at, self.created_at)
+
+    @property
     def unit_quantity(self):  # noqa: ANN201 - Decimal
         """What one administration takes from its lot: mg, or devices for esketamine."""
         return self.planned_devices if self.medication == Medication.ESKETAMINE else self.dose_mg
@@ -325,6 +345,10 @@ class Observation(NoDeleteModel):
 
     def __str__(self) -> str:
         return f"Observation {self.observed_at:%H:%M}"
+
+    @property
+    def entered_late(self) -> bool:
+        return _entered_late(self.observed_at, self.created_at)
 
 
 class AdverseEvent(NoDeleteModel):

@@ -4,7 +4,8 @@ end of a dose, and voiding one (the lot gets the quantity back through the log).
 - **Dose range** per route (IV/IM/SL in mg/kg of the latest weight, esketamine in mg, in 28 mg
   devices at least 5 minutes apart): outside it the dose is refused unless a prescriber
   overrides with a reason (audited).
-Every write is audited and refused once the record is signed. Times are server times.
+Every write is audited and refused once the record is signed. A dose may be entered late with
+the time it was given (``guards.clinical_time``); the gates read that time.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from sessions_app.clinical.models.dosing import (
 )
 from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.services.guards import (
+    clinical_time,
     override_reason_text,
     require_not_discharged,
     require_open,
@@ -67,6 +69,7 @@ from sessions_app.inventory.services import (
     quantity_label,
 )
 from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services import window
 
 
 def _ordering_prescriber(prescriber: User | None, dosing: DosingRecord) -> User:
@@ -116,20 +119,34 @@ def administration_record(
     ordering_prescriber: User | None,
     infusion_minutes: Any = None,
     override_reason: str = "",
+    given_at: Any = None,
 ) -> Administration:
-    """Record a dose given now, by ``actor`` (prescriber or nurse), ordered by a prescriber.
+    """Record a dose given now, or at ``given_at`` when entered late (``guards.clinical_time``),
+    by ``actor`` (prescriber or nurse), ordered by a prescriber.
 
-    Gates, in order (each refusal has its own code and message, nothing is saved):
-    the record is open and the patient not discharged; every hard pre-dose check is met (before
-    the first dose; consent and eligibility again for any later dose); the dose lies in the
-    route's range, or a *prescriber* recording it overrides with a reason; esketamine comes in
-    whole 28 mg devices; IV needs its infusion duration; the lot is usable (not expired, not
-    voided, right medication) and holds enough (the log is debited in the same transaction).
-    Side effects: the appointment moves to "in progress"; esketamine records its first device.
+    Gates, in order (each refusal has its own code and message, nothing is saved), all read at
+    the dose's clinical time: the record is open and the patient not discharged; every hard
+    pre-dose check is met (before the first dose; consent and eligibility again for any later
+    dose); a later dose starts after the previous one ended; the dose lies inside the booked
+    window (same day, from ``check_in_window_minutes`` before the start) unless the session
+    carries a prescriber's override or a *prescriber* gives ``override_reason``; the dose lies in
+    the route's range, or a *prescriber* overrides with a reason (one reason serves both);
+    esketamine comes in whole 28 mg devices; IV needs its infusion duration; the lot is usable
+    (not expired, not voided, right medication) and holds enough (the log is debited in the same
+    transaction). Side effects: the appointment moves to "in progress"; esketamine records its
+    first device.
     """
     state = _locked_for_dose(actor, dosing)
-    now = timezone.now()
+    now = clinical_time(
+        given_at, field="given_at", label="The time of the dose", session=state.dosing.session, now=timezone.now()
+    )
     _refuse_unmet_gates(state, now)
+    window.session_window_check(
+        actor=actor,
+        session=state.dosing.session,
+        message=window.window_refusal(state.dosing.session, at=now, what="dosing"),
+        override_reason=override_reason,
+    )
     dose = _dose_to_give(
         state,
         actor=actor,
@@ -163,6 +180,9 @@ def _refuse_unmet_gates(state: DosingState, now: dt.datetime) -> None:
     _refuse_unmet(checks)
     if state.doses and any(a.ended_at is None for a in state.doses):
         raise Conflict("The previous dose is still running; record its end first.", field="dose_mg")
+    ended = state.dose_ended_at
+    if ended is not None and now < ended:
+        raise Conflict(f"A dose cannot start before the previous dose ended ({local_time(ended)}).", field="given_at")
 
 
 def _dose_to_give(
@@ -311,7 +331,8 @@ def _audit_dose(*, actor: User, dosing: DosingRecord, dose: _Dose, administratio
         action="dosing.administered",
         target=administration,
         patient=dosing.patient,
-        changed_fields=["dose_mg", "route", "lot", "ordering_prescriber", "started_at"],
+        changed_fields=["dose_mg", "route", "lot", "ordering_prescriber", "started_at"]
+        + (["given_at"] if administration.entered_late else []),
     )
 
 

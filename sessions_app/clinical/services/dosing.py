@@ -31,7 +31,8 @@ from sessions_app.common.inputs import (
     text,
 )
 from sessions_app.scheduling.models import Session
-from sessions_app.scheduling.services.sessions import session_transition
+from sessions_app.scheduling.services import window
+from sessions_app.scheduling.services.sessions import session_walk
 
 ROUTES_FOR = {
     Medication.RACEMIC_KETAMINE: (Route.IV, Route.IM, Route.SUBLINGUAL_ORAL),
@@ -55,6 +56,9 @@ def dosing_open(*, actor: User, session: Session, medication: str, route: str) -
     The medication decides which consent the gate asks for; the route, which dose range applies.
     The session's lead clinician is the responsible clinician who signs. Refused for a session
     that is not a dosing session, is cancelled, a no-show, or already has a record.
+    Status follows the work: opened inside the booked window (same day, from the clinic's
+    ``check_in_window_minutes`` before the start), the patient is checked in with it. Opened
+    earlier (to prepare the record), it is not, and the page offers the check-in.
     """
     session = Session.objects.select_for_update().select_related("patient").get(pk=session.pk)
     require_medical_on_team(actor, session.patient, "open a dosing record")
@@ -85,6 +89,8 @@ def dosing_open(*, actor: User, session: Session, medication: str, route: str) -
         patient=session.patient,
         changed_fields=["medication", "route"],
     )
+    if window.window_refusal(session, at=timezone.now()) is None:
+        session_walk(actor=actor, session=session, to_status=Session.Status.CHECKED_IN)
     return dosing
 
 
@@ -111,13 +117,17 @@ def dosing_plan_update(*, actor: User, dosing: DosingRecord, medication: str, ro
 
 
 @transaction.atomic
-def dosing_check_in(*, actor: User, dosing: DosingRecord) -> Session:
-    """Check the patient in from the dosing page (confirming the appointment first if needed)."""
-    session = dosing.session
+def dosing_check_in(*, actor: User, dosing: DosingRecord, override_reason: str = "") -> Session:
+    """Check the patient in from the dosing page (confirming the appointment first if needed).
+
+    Refused outside the booked window with a message naming the booked time, unless a
+    prescriber gives ``override_reason`` (written on the session and audited). A patient already
+    checked in stays so.
+    """
     require_clinician_on_team(actor, dosing.patient, "check the patient in")
-    if session.status == Session.Status.SCHEDULED:
-        session = session_transition(actor=actor, session=session, to_status=Session.Status.CONFIRMED)
-    return session_transition(actor=actor, session=session, to_status=Session.Status.CHECKED_IN)
+    return session_walk(
+        actor=actor, session=dosing.session, to_status=Session.Status.CHECKED_IN, override_reason=override_reason
+    )
 
 
 @transaction.atomic

@@ -5,7 +5,8 @@ observations (sedation, dissociation) and adverse events.
   limits raises an alert a clinician acknowledges.
 - Pre-dose BP above 140/90 needs a prescriber's acknowledgement; above 180/110 blocks unless a
   prescriber overrides with a reason. Both are ``GateOverride`` rows, audited.
-Every write is audited and refused once the record is signed. Times are server times.
+Every write is audited and refused once the record is signed. Vitals and observations may be
+entered late with the time they were taken (``guards.clinical_time``).
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ from sessions_app.clinical.models.dosing import (
 )
 from sessions_app.clinical.models.live import LiveChange
 from sessions_app.clinical.services.guards import (
+    clinical_time,
+    late_fields,
     require_not_discharged,
     require_open,
+    session_advance,
 )
 from sessions_app.clinical.services.live import dosing_bump
 from sessions_app.common.inputs import (
@@ -48,6 +52,7 @@ from sessions_app.common.inputs import (
     text,
     whole_number,
 )
+from sessions_app.scheduling.models import Session
 
 
 def _vital(values: dict[str, Any], name: str) -> int | None:
@@ -80,12 +85,14 @@ def alerts_for(reading: dict[str, int | None], settings: thresholds.ClinicalSett
 
 
 @transaction.atomic
-def vitals_record(*, actor: User, dosing: DosingRecord, **values: Any) -> VitalsReading:
-    """Record a set of vitals now (server time). Before the first dose it is a pre-dose reading.
+def vitals_record(*, actor: User, dosing: DosingRecord, taken_at: Any = None, **values: Any) -> VitalsReading:
+    """Record a set of vitals taken now, or at ``taken_at`` when entered late (``guards.clinical_time``).
+    A reading taken before the first dose (clinical time) is a pre-dose reading.
 
     Refuses implausible values naming the field (e.g. SBP 300, SpO2 120), a BP without both
     numbers or with diastolic ≥ systolic, and an empty reading. A value beyond an alert limit
     marks the reading with alerts that stay open until a clinician acknowledges them.
+    Side effect: the first reading of a checked-in session starts it (in progress).
     """
     unknown = set(values) - set(VITAL_FIELDS)
     if unknown:
@@ -102,12 +109,15 @@ def vitals_record(*, actor: User, dosing: DosingRecord, **values: Any) -> Vitals
         raise ValidationFailed("Diastolic BP must be lower than systolic BP.", field="diastolic")
     if all(v is None for v in reading.values()):
         raise ValidationFailed("Enter at least one vital sign.", field="systolic")
-    phase = VitalsReading.Phase.MONITORING if state.doses else VitalsReading.Phase.PRE_DOSE
+    now = timezone.now()
+    session = state.dosing.session
+    at = clinical_time(taken_at, field="taken_at", label="The time of the reading", session=session, now=now)
+    dosed = any(a.started_at <= at for a in state.doses)
     row = VitalsReading.objects.create(
         dosing=state.dosing,
-        taken_at=timezone.now(),
+        taken_at=at,
         recorded_by=actor,
-        phase=phase,
+        phase=VitalsReading.Phase.MONITORING if dosed else VitalsReading.Phase.PRE_DOSE,
         alerts=alerts_for(reading, state.settings),
         **reading,
     )
@@ -117,8 +127,12 @@ def vitals_record(*, actor: User, dosing: DosingRecord, **values: Any) -> Vitals
         action="vitals.recorded",
         target=row,
         patient=state.dosing.patient,
-        changed_fields=[k for k, v in reading.items() if v is not None] + (["alerts"] if row.alerts else []),
+        changed_fields=[k for k, v in reading.items() if v is not None]
+        + (["alerts"] if row.alerts else [])
+        + late_fields("taken_at", at, now),
     )
+    if session.status == Session.Status.CHECKED_IN:
+        session_advance(actor, session, Session.Status.IN_PROGRESS)
     return row
 
 
@@ -236,8 +250,10 @@ def observation_record(
     dissociation: str = "",
     respiratory_depression: Any = False,
     note: str = "",
+    observed_at: Any = None,
 ) -> Observation:
-    """Record sedation (MOAA/S 0–5) and dissociation seen now (any clinician on the care team)."""
+    """Record sedation (MOAA/S 0–5) and dissociation seen now, or at ``observed_at`` when entered
+    late (``guards.clinical_time``), by any clinician on the care team."""
     state = load_state(dosing, lock=True)
     require_clinician_on_team(actor, state.dosing.patient, "record an observation")
     require_open(state)
@@ -255,9 +271,13 @@ def observation_record(
     resp = bool(boolean(respiratory_depression, field="respiratory_depression", label="Respiratory depression"))
     if score is None and not dissociation and not resp:
         raise ValidationFailed("Record a MOAA/S score, a dissociation level or respiratory depression.", field="moaas")
+    now = timezone.now()
+    at = clinical_time(
+        observed_at, field="observed_at", label="The time of the observation", session=state.dosing.session, now=now
+    )
     row = Observation.objects.create(
         dosing=state.dosing,
-        observed_at=timezone.now(),
+        observed_at=at,
         recorded_by=actor,
         moaas=score,
         dissociation=dissociation,
@@ -270,7 +290,7 @@ def observation_record(
         action="dosing.observation_recorded",
         target=row,
         patient=state.dosing.patient,
-        changed_fields=["moaas", "dissociation", "respiratory_depression"],
+        changed_fields=["moaas", "dissociation", "respiratory_depression", *late_fields("observed_at", at, now)],
     )
     return row
 

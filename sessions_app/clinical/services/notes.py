@@ -10,6 +10,10 @@ Rules:
   clinician) signs after re-entering their password. A dosing record is signed once the patient
   is discharged (or when no dose was given) and no alert is open. Signed is final: the service
   refuses changes, the database refuses UPDATEs (migration 0005); corrections are addenda.
+- Status follows the work: signing a preparation, integration or dosing record completes its
+  session. A preparation or integration record is not signed before its session's booked start
+  (``scheduling.services.window``; a prescriber's override on the session lifts it, or move the
+  session); drafts may be written ahead.
 - Follow-up checks (bladder, craving/non-prescribed use, memory/concentration) are asked at
   integration and follow-up visits by any clinician on the care team; written once.
 """
@@ -50,6 +54,8 @@ from sessions_app.common.inputs import (
     text,
 )
 from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services import window
+from sessions_app.scheduling.services.sessions import session_walk
 
 SignedModel = DosingRecord | PreparationRecord | IntegrationRecord | PsychotherapyNote
 RECORD_LABELS = {
@@ -276,6 +282,14 @@ def _sign(*, actor: User, record: SignedModel) -> SignedModel:
     if isinstance(record, DosingRecord):
         _dosing_ready_to_sign(record)
     now = timezone.now()
+    session = record.session if isinstance(record, SESSION_RECORDS) else None
+    if session is not None:
+        window.session_window_check(
+            actor=actor,
+            session=session,
+            message=window.completion_refusal(session, at=now),
+            code="session_not_started",
+        )
     updated = model.objects.filter(pk=record.pk, signed_at__isnull=True).update(signed_at=now, signed_by=actor)
     if not updated:
         raise RecordSigned(f"This {label} is already signed.")
@@ -289,7 +303,24 @@ def _sign(*, actor: User, record: SignedModel) -> SignedModel:
         patient=record.patient.public_id,
         changed_fields=["signed_at"],
     )
+    if session is not None:
+        _complete_session(actor, session)
     return record
+
+
+SESSION_RECORDS = (DosingRecord, PreparationRecord, IntegrationRecord)
+
+
+def _complete_session(actor: User, session: Session) -> None:
+    """Signing the session's record completes the session (status follows the work).
+
+    The steps it skipped (confirm, check in, start) are taken and audited on the way, without the
+    check-in window: the work is done. Only a clinician on the session moves it, as by hand; the
+    status of a cancelled or no-show session, or one already completed, stays.
+    """
+    on_session = actor.pk == session.lead_clinician_id or session.additional_staff.filter(pk=actor.pk).exists()
+    if on_session:
+        session_walk(actor=actor, session=session, to_status=Session.Status.COMPLETED, check_window=False)
 
 
 @transaction.atomic

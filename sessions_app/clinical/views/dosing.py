@@ -57,6 +57,7 @@ from sessions_app.clinical.services.monitoring import (
 from sessions_app.common.charts import VitalsPoint, vitals_chart_svg
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.services import window
 
 BOARD = "sessions_app/clinical/partials/_dosing_board.html"
 STATUS = "sessions_app/clinical/partials/_dosing_status.html"
@@ -134,6 +135,7 @@ def _dosing_context(request: HttpRequest, session: Session, dosing: DosingRecord
             aldrete_items=ALDRETE_ITEMS,
             rems_questions=REMS_REQUIRED,
             now_local=clock.to_local(page.state.at),
+            check_in_refusal=window.window_refusal(dosing.session, at=page.state.at),
             vitals_chart=_vitals_chart(page),
         )
     return context
@@ -217,6 +219,7 @@ def _administer(request: HttpRequest, dosing: DosingRecord) -> Any:
         ordering_prescriber=_clinician(request.POST.get("ordering_prescriber", ""), "ordering_prescriber"),
         infusion_minutes=request.POST.get("infusion_minutes"),
         override_reason=request.POST.get("override_reason", ""),
+        given_at=request.POST.get("given_at"),
     )
 
 
@@ -236,7 +239,7 @@ def _discharge(request: HttpRequest, dosing: DosingRecord) -> Any:
 
 
 def _check_in(request: HttpRequest, dosing: DosingRecord) -> Any:
-    return dosing_check_in(actor=request.user, dosing=dosing)
+    return dosing_check_in(actor=request.user, dosing=dosing, override_reason=request.POST.get("override_reason", ""))
 
 
 def _plan(request: HttpRequest, dosing: DosingRecord) -> Any:
@@ -263,7 +266,12 @@ def _ride_home(request: HttpRequest, dosing: DosingRecord) -> Any:
 
 
 def _vitals(request: HttpRequest, dosing: DosingRecord) -> Any:
-    return vitals_record(actor=request.user, dosing=dosing, **{k: request.POST.get(k, "") for k in VITAL_FIELDS})
+    return vitals_record(
+        actor=request.user,
+        dosing=dosing,
+        taken_at=request.POST.get("taken_at"),
+        **{k: request.POST.get(k, "") for k in VITAL_FIELDS},
+    )
 
 
 def _acknowledge(request: HttpRequest, dosing: DosingRecord) -> Any:
@@ -306,6 +314,7 @@ def _observe(request: HttpRequest, dosing: DosingRecord) -> Any:
         dissociation=request.POST.get("dissociation", ""),
         respiratory_depression=request.POST.get("respiratory_depression", ""),
         note=request.POST.get("note", ""),
+        observed_at=request.POST.get("observed_at"),
     )
 
 

@@ -2,7 +2,8 @@
 
 Every write here enforces the booking rules of ``rules`` (no double booking, staffing, working
 hours). Status: scheduled → confirmed → checked_in → in_progress → completed; cancelled or
-no_show. Anything else raises ``InvalidTransition``. Every write tells ``hooks.session_changed``
+no_show. Anything else raises ``InvalidTransition``. Check-in and completion keep to the booked
+window (``window``). Every write tells ``hooks.session_changed``
 (inside its transaction) and records an audit event with the patient.
 """
 
@@ -26,6 +27,7 @@ from sessions_app.scheduling.models import (
     Session,
     TreatmentCourse,
 )
+from sessions_app.scheduling.services import window
 from sessions_app.scheduling.services.rules import (
     check_clashes,
     check_hours,
@@ -341,12 +343,50 @@ def _late_cancel_hours() -> int:
 
 
 @transaction.atomic
-def session_transition(*, actor: User, session: Session, to_status: str) -> Session:
+def session_transition(*, actor: User, session: Session, to_status: str, override_reason: str = "") -> Session:
     """Move a session one step along its status machine (not to cancelled: see ``session_cancel``).
 
-    A no-show can only be recorded once the session's start time has passed.
-    Raises InvalidTransition for a step the machine does not allow.
+    A no-show can only be recorded once the session's start time has passed. Checking in is
+    refused outside the booked window, and completing a preparation or integration session
+    before its start (``services.window``) unless a prescriber overrides with ``override_reason``.
+    Checking in stamps ``checked_in_at``.
+    Raises InvalidTransition for a step the machine does not allow, GateRefused outside the window.
     """
+    return _transition(actor=actor, session=session, to_status=to_status, override_reason=override_reason)
+
+
+STATUS_PATH = (
+    Session.Status.SCHEDULED,
+    Session.Status.CONFIRMED,
+    Session.Status.CHECKED_IN,
+    Session.Status.IN_PROGRESS,
+    Session.Status.COMPLETED,
+)
+
+
+@transaction.atomic
+def session_walk(
+    *, actor: User, session: Session, to_status: str, override_reason: str = "", check_window: bool = True
+) -> Session:
+    """Take every step from the session's status up to ``to_status`` (status follows the work).
+
+    Each step is a ``session_transition`` with its own audit event. ``check_window=False`` is for
+    work already done (signing a record after the fact): it skips the check-in window, never the
+    completion rule. A session already there or past it, cancelled or a no-show is left alone.
+    """
+    session = Session.objects.select_related("patient").get(pk=session.pk)
+    if session.status not in STATUS_PATH or STATUS_PATH.index(session.status) >= STATUS_PATH.index(to_status):
+        return session
+    for step in STATUS_PATH[STATUS_PATH.index(session.status) + 1 : STATUS_PATH.index(to_status) + 1]:
+        session = _transition(
+            actor=actor, session=session, to_status=step, override_reason=override_reason, check_window=check_window
+        )
+    return session
+
+
+def _transition(
+    *, actor: User, session: Session, to_status: str, override_reason: str = "", check_window: bool = True
+) -> Session:
     require_staff(actor)
     session = Session.objects.select_for_update(of=("self",)).select_related("patient").get(pk=session.pk)
     require_patient_access(actor, session.patient)
@@ -364,9 +404,14 @@ def session_transition(*, actor: User, session: Session, to_status: str) -> Sess
     now = timezone.now()
     if to_status == Session.Status.NO_SHOW and now < session.starts_at:
         raise InvalidTransition("A no-show can only be recorded after the session's start time.", field="status")
+    _check_booked_window(actor, session, to_status, now=now, override_reason=override_reason, check_window=check_window)
     session.status = to_status
     session.status_changed_at = now
-    session.save(update_fields=["status", "status_changed_at", "updated_at"])
+    fields = ["status", "status_changed_at", "updated_at"]
+    if to_status == Session.Status.CHECKED_IN:
+        session.checked_in_at = now
+        fields.append("checked_in_at")
+    session.save(update_fields=fields)
     session_changed(session=session)  # reminder rows follow the session
     audit_record(
         actor=actor,
@@ -376,6 +421,19 @@ def session_transition(*, actor: User, session: Session, to_status: str) -> Sess
         changed_fields=["status"],
     )
     return session
+
+
+def _check_booked_window(
+    actor: User, session: Session, to_status: str, *, now: dt.datetime, override_reason: str, check_window: bool
+) -> None:
+    if to_status == Session.Status.CHECKED_IN and check_window:
+        message = window.window_refusal(session, at=now)
+        window.session_window_check(actor=actor, session=session, message=message, override_reason=override_reason)
+    if to_status == Session.Status.COMPLETED:
+        message = window.completion_refusal(session, at=now)
+        window.session_window_check(
+            actor=actor, session=session, message=message, override_reason=override_reason, code="session_not_started"
+        )
 
 
 @transaction.atomic

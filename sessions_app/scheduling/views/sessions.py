@@ -23,9 +23,13 @@ from patients.selectors import patient_get_for
 from sessions_app.scheduling import forms, selectors
 from sessions_app.scheduling.hooks import session_record_links
 from sessions_app.scheduling.models import Session, SessionKind
-from sessions_app.scheduling.services import sessions
+from sessions_app.scheduling.services import sessions, window
 from sessions_app.scheduling.services.sessions import MOVABLE, TRANSITIONS
 from sessions_app.scheduling.views.common import safe_next, uuid_or_404
+
+# These sessions start and complete with their clinical record (opening it, the first entry,
+# signing it), so the page offers only the steps around the work: confirm, check in, no-show.
+FOLLOWS_RECORD = {SessionKind.DOSING, SessionKind.PREPARATION, SessionKind.INTEGRATION}
 
 
 def next_steps(session: Session, user: User) -> list[tuple[str, str]]:
@@ -40,7 +44,7 @@ def next_steps(session: Session, user: User) -> list[tuple[str, str]]:
     on_session = user.pk == session.lead_clinician_id or any(u.pk == user.pk for u in session.additional_staff.all())
     steps = []
     for status in sorted(TRANSITIONS[session.status] - {Session.Status.CANCELLED}, key=list(labels).index):
-        if status in sessions.CLINICIAN_ONLY and not on_session:
+        if status in sessions.CLINICIAN_ONLY and (not on_session or session.kind in FOLLOWS_RECORD):
             continue
         if status == Session.Status.NO_SHOW and timezone.now() < session.starts_at:
             continue
@@ -90,6 +94,7 @@ def session_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "session": session,
         "steps": next_steps(session, request.user),
+        "check_in_refusal": window.window_refusal(session, at=timezone.now()),
         "can_change": session.status in MOVABLE,
         "can_cancel": Session.Status.CANCELLED in TRANSITIONS[session.status],
         "cancel_form": forms.CancelForm(),
@@ -148,7 +153,10 @@ def session_status(request: HttpRequest, public_id: str) -> HttpResponse:
     session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
     try:
         session = sessions.session_transition(
-            actor=request.user, session=session, to_status=request.POST.get("status", "")
+            actor=request.user,
+            session=session,
+            to_status=request.POST.get("status", ""),
+            override_reason=request.POST.get("override_reason", ""),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -331,7 +331,16 @@ CASES = [
         kwargs=follow_up,
         data=lambda p: FOLLOW_UP_ANSWERS,
     ),
-    Case("api:dosing_check_in", API_TEAM_READ, method="post", api=True, kwargs=dosing_record, data=lambda p: {}),
+    # The world's dosing session was last week: the care team gets past access to the booked-window
+    # rule (409 naming the booked time), everyone else stops at access as before.
+    Case(
+        "api:dosing_check_in",
+        {**API_TEAM_READ, "prescriber": 409, "nurse": 409, "therapist": 409},
+        method="post",
+        api=True,
+        kwargs=dosing_record,
+        data=lambda p: {},
+    ),
     Case(
         "api:dosing_confirmations",
         {**API_TEAM_READ, "therapist": 403},

@@ -1,10 +1,12 @@
 """Clinical fixtures: the clock on a clinic morning and a dosing session ready to dose.
 
 ``ready(...)`` builds, through the services, a dosing session on Tuesday 2026-03-03 10:00
-(America/New_York) for the demo patient: eligible, KAP consent signed, a signed "ready"
-preparation the day before, weight and PHQ-9 recorded, a lot on the shelf; then at 09:45 the
-nurse opens the record, checks the patient in, confirms fasting and the ride home and takes a
-full set of vitals. Keyword switches take one element away so each gate can be tested alone.
+(America/New_York) for the demo patient: eligible, KAP consent signed, a "ready" preparation
+the day before (09:00, signed after it started), weight and PHQ-9 recorded, a lot on the
+shelf; then at 09:45 the nurse opens the record (which checks the patient in: inside the
+booked window), confirms fasting and the ride home and takes a full set of vitals. Keyword
+switches take one element away so each gate can be tested alone; ``checked_in=False`` opens the
+record at 07:30, before the window, and leaves the patient waiting.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import zoneinfo
 
 import pytest
 
-from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
+from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
 
 from . import helpers
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 MONDAY = dt.date(2026, 3, 2)
 TUESDAY = dt.date(2026, 3, 3)
+WEDNESDAY_NIGHT = dt.datetime(2026, 3, 4, 0, 5, tzinfo=NY)  # the day after the Tuesday session
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -71,6 +74,7 @@ def ready(personas, book, clinic, clock):
         record = helpers.grant_consent(patient, kind, p.admin) if consent else None
         if prepared:
             prep = book(local(MONDAY, 9), kind="preparation", lead_clinician=p.therapist, room=clinic.consult_room)
+            clock.go(local(MONDAY, 10))
             helpers.sign_preparation(p, prep)
         if weight:
             helpers.record_weight(patient, p.nurse, "70.0")
@@ -89,10 +93,9 @@ def ready(personas, book, clinic, clock):
             additional_staff=[p.therapist, p.nurse],
             room=clinic.dosing_room,
         )
-        clock.go(local(TUESDAY, 9, 45))
+        clock.go(local(TUESDAY, 9, 45) if checked_in else local(TUESDAY, 7, 30))
         dosing = dosing_open(actor=p.nurse, session=session, medication=medication, route=route)
-        if checked_in:
-            dosing_check_in(actor=p.nurse, dosing=dosing)
+        clock.go(local(TUESDAY, 9, 45))
         if fasting:
             dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
         if ride_home:

@@ -11,7 +11,8 @@ from sessions_app.clinical.models.dosing import DosingRecord
 from sessions_app.clinical.services import notes
 from sessions_app.clinical.services.administration import administration_end
 from sessions_app.clinical.services.monitoring import vitals_alert_acknowledge
-from sessions_app.common.inputs import RecordSigned
+from sessions_app.common.inputs import GateRefused, RecordSigned
+from sessions_app.scheduling.models import Session
 
 from . import helpers
 from .conftest import TUESDAY, local
@@ -46,7 +47,14 @@ def test_an_integration_record_links_to_the_dosing_session_it_follows(personas, 
     integration = book(local(TUESDAY, 15), kind="integration", lead_clinician=personas.therapist, follows=r.session)
     record = notes.integration_save(actor=personas.therapist, session=integration, experience="Felt held", plan="Walks")
     assert record.dosing_record == r.dosing
+    with pytest.raises(GateRefused) as exc:  # not completed before its slot started
+        notes.record_sign(actor=personas.therapist, record=record, password=helpers.PASSWORD)
+    assert exc.value.code == "session_not_started"
+    assert "Booked for 15:00 on 3 Mar" in exc.value.message
+    clock.go(local(TUESDAY, 16))
     notes.record_sign(actor=personas.therapist, record=record, password=helpers.PASSWORD)
+    integration.refresh_from_db()
+    assert integration.status == Session.Status.COMPLETED  # signing completed it, walking the steps
     with pytest.raises(RecordSigned):
         notes.integration_save(actor=personas.therapist, session=integration, experience="changed")
 
@@ -87,7 +95,17 @@ def test_the_preparation_page_saves_and_signs(personas, book, clock, client_for)
     response = client.post(url, {"action": "sign", "password": "wrong"})
     assert response.status_code == 400
     assert "The password is not correct" in response.content.decode()
-    assert client.post(url, {"action": "sign", "password": helpers.PASSWORD}).status_code == 302
+    response = client.post(url, {"action": "sign", "password": helpers.PASSWORD})
+    assert response.status_code == 409  # Monday 08:00: the session is booked for Tuesday 09:00
+    assert "Booked for 09:00 on 3 Mar; it can be completed once it has started (09:00)." in response.content.decode()
+    prep.refresh_from_db()
+    assert prep.status == Session.Status.SCHEDULED
+    clock.go(local(TUESDAY, 9, 50))
+    client = client_for(personas.therapist)  # a new sign-in: the day-old one has timed out
+    response = client.post(url, {"action": "sign", "password": helpers.PASSWORD})
+    assert response.status_code == 302 and response.url == url
+    prep.refresh_from_db()
+    assert prep.status == Session.Status.COMPLETED
     html = client.get(url).content.decode()
     assert "Signed by Tessa Kline" in html
     assert 'name="intentions"' not in html  # read-only once signed

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_a_session_walks_the_whole_status_machine_and_each_step_is_audited(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
     session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CONFIRMED)
+    frozen.move_to(at(MONDAY, 8, 30), tick=False)  # check-in opens two hours before the start
     session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CHECKED_IN)
     session = session_transition(actor=personas.prescriber, session=session, to_status=Session.Status.IN_PROGRESS)
     session = session_transition(actor=personas.prescriber, session=session, to_status=Session.Status.COMPLETED)
@@ -59,6 +60,7 @@ def test_a_session_walks_the_whole_status_machine_and_each_step_is_audited(froze
 )
 def test_steps_outside_the_status_machine_raise_invalid_transition(frozen, personas, book, path, bad) -> None:
     session = book(at(MONDAY, 9))
+    frozen.move_to(at(MONDAY, 9, 5), tick=False)
     for step in path:
         session = session_transition(actor=personas.prescriber, session=session, to_status=step)
     with pytest.raises(InvalidTransition) as exc:
@@ -75,6 +77,7 @@ def test_cancelling_is_not_a_plain_status_change(frozen, personas, book) -> None
 def test_only_a_clinician_on_the_session_starts_it(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
     session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CONFIRMED)
+    frozen.move_to(at(MONDAY, 8, 30), tick=False)
     session = session_transition(actor=personas.admin, session=session, to_status=Session.Status.CHECKED_IN)
     with pytest.raises(PermissionDeniedError):
         session_transition(actor=personas.admin, session=session, to_status=Session.Status.IN_PROGRESS)
@@ -151,6 +154,7 @@ def test_rescheduling_onto_a_clash_is_refused_and_nothing_changes(frozen, person
 
 def test_a_session_that_has_begun_cannot_be_moved(frozen, personas, book) -> None:
     session = book(at(MONDAY, 9))
+    frozen.move_to(at(MONDAY, 8, 30), tick=False)
     for step in (Session.Status.CONFIRMED, Session.Status.CHECKED_IN):
         session = session_transition(actor=personas.admin, session=session, to_status=step)
     with pytest.raises(InvalidTransition, match="checked in cannot be changed"):

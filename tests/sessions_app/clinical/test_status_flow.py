@@ -1,0 +1,148 @@
+"""Status follows the work on a dosing session: opening the record inside the booked window checks
+the patient in, the first reading or dose starts the session, discharge or signing completes it.
+Check-in and doses keep to the booked window unless a prescriber overrides with a reason; the
+service, the dosing page and the API refuse the same way."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kap_clinic.audit.models import AuditEvent
+from kap_clinic.common.errors import PermissionDeniedError
+from sessions_app.clinical.services import notes
+from sessions_app.clinical.services.dosing import dosing_check_in, dosing_open
+from sessions_app.clinical.thresholds import clinical_setting_change
+from sessions_app.common.inputs import GateRefused
+from sessions_app.scheduling.models import Session
+
+from . import helpers
+from .conftest import TUESDAY, WEDNESDAY_NIGHT, local
+from .test_dosing_gates import give
+from .test_dosing_page import HX, action_url, page_url
+
+pytestmark = pytest.mark.django_db
+
+EARLY = "Booked for 10:00 on 3 Mar; check-in opens at 08:00."
+
+
+@pytest.fixture
+def booked(personas, book, clinic, clock):
+    """A dosing session on Tuesday 10:00 (booked on Monday), the prescriber leading, the nurse present."""
+    return book(
+        local(TUESDAY, 10),
+        kind="dosing",
+        lead_clinician=personas.prescriber,
+        additional_staff=[personas.therapist, personas.nurse],
+        room=clinic.dosing_room,
+    )
+
+
+def open_at(personas, session, clock, hour: int, minute: int = 0):
+    clock.go(local(TUESDAY, hour, minute))
+    return dosing_open(actor=personas.nurse, session=session, medication="racemic_ketamine", route="iv")
+
+
+def actions(session: Session) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(target_public_id=str(session.public_id))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+def test_opening_the_record_inside_the_window_checks_the_patient_in(personas, booked, clock) -> None:
+    dosing = open_at(personas, booked, clock, 9, 40)
+    booked.refresh_from_db()
+    assert booked.status == Session.Status.CHECKED_IN
+    assert booked.checked_in_at == local(TUESDAY, 9, 40)
+    assert actions(booked)[-2:] == ["session.confirmed", "session.checked_in"]
+    helpers.full_vitals(personas, dosing)  # the first reading starts the session
+    booked.refresh_from_db()
+    assert booked.status == Session.Status.IN_PROGRESS
+
+
+def test_opening_early_leaves_the_patient_waiting_and_check_in_names_the_booked_time(personas, booked, clock) -> None:
+    dosing = open_at(personas, booked, clock, 7, 30)
+    booked.refresh_from_db()
+    assert booked.status == Session.Status.SCHEDULED
+    with pytest.raises(GateRefused) as exc:
+        dosing_check_in(actor=personas.nurse, dosing=dosing)
+    assert exc.value.code == "outside_booked_window"
+    assert exc.value.message.startswith(EARLY)
+    clock.go(local(TUESDAY, 8))
+    assert dosing_check_in(actor=personas.nurse, dosing=dosing).status == Session.Status.CHECKED_IN
+
+
+def test_the_window_is_a_clinic_setting(personas, booked, clock) -> None:
+    dosing = open_at(personas, booked, clock, 7, 30)
+    clinical_setting_change(actor=personas.prescriber, key="check_in_window_minutes", value="180", reason="Long prep")
+    assert dosing_check_in(actor=personas.nurse, dosing=dosing).status == Session.Status.CHECKED_IN
+
+
+def test_a_prescriber_overrides_check_in_with_a_reason_a_nurse_cannot(personas, booked, clock) -> None:
+    dosing = open_at(personas, booked, clock, 7, 30)
+    with pytest.raises(PermissionDeniedError):
+        dosing_check_in(actor=personas.nurse, dosing=dosing, override_reason="Patient is here")
+    with pytest.raises(GateRefused):
+        dosing_check_in(actor=personas.prescriber, dosing=dosing, override_reason="")
+    session = dosing_check_in(actor=personas.prescriber, dosing=dosing, override_reason="Patient is here early")
+    assert session.status == Session.Status.CHECKED_IN
+    assert session.window_override_by == personas.prescriber
+    assert "session.window_overridden" in actions(session)
+
+
+def test_a_dose_on_another_day_than_the_booking_needs_a_prescribers_override(personas, ready, clock) -> None:
+    r = ready()
+    clock.go(WEDNESDAY_NIGHT)
+    helpers.full_vitals(personas, r.dosing)
+    with pytest.raises(GateRefused) as exc:
+        give(personas, r)
+    assert exc.value.code == "outside_booked_window"
+    assert exc.value.message.startswith("Booked for 10:00 on 3 Mar; dosing closed at the end of that day.")
+    with pytest.raises(PermissionDeniedError):
+        give(personas, r, override_reason="Delayed by transport")
+    dose = give(personas, r, actor=personas.prescriber, override_reason="Delayed by transport")
+    assert dose.started_at == WEDNESDAY_NIGHT
+    r.session.refresh_from_db()
+    assert r.session.window_override_reason == "Delayed by transport"
+
+
+def test_signing_a_dosing_record_with_no_dose_completes_the_session(personas, ready) -> None:
+    r = ready()  # checked in, readings taken, the dose withheld
+    notes.record_sign(actor=personas.prescriber, record=r.dosing, password=helpers.PASSWORD)
+    r.session.refresh_from_db()
+    assert r.session.status == Session.Status.COMPLETED
+    assert actions(r.session)[-1] == "session.completed"
+
+
+def test_the_dosing_page_refuses_an_early_check_in_and_takes_a_prescribers_reason(
+    personas, booked, clock, client_for
+) -> None:
+    dosing = open_at(personas, booked, clock, 7, 30)
+    r = helpers.Ready(session=booked, dosing=dosing, lot=None, consent=None)
+    response = client_for(personas.nurse).post(action_url(r, "check_in"), {}, **HX)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert EARLY in html
+    assert 'data-testid="check-in-override-reason"' not in html  # nurses cannot override
+    html = client_for(personas.prescriber).get(page_url(r)).content.decode()
+    assert 'data-testid="check-in-override-reason"' in html
+    response = client_for(personas.prescriber).post(
+        action_url(r, "check_in"), {"override_reason": "Early arrival, room free"}, **HX
+    )
+    assert response.status_code == 200
+    assert 'data-testid="check-checked_in" data-state="met"' in response.content.decode()
+
+
+def test_the_api_check_in_takes_an_override_reason(personas, booked, clock, api_for) -> None:
+    dosing = open_at(personas, booked, clock, 7, 30)
+    url = reverse("api:dosing_check_in", kwargs={"public_id": dosing.public_id})
+    response = api_for(personas.nurse).post(url, {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "outside_booked_window"
+    assert response.json()["error"]["message"].startswith(EARLY)
+    assert api_for(personas.nurse).post(url, {"override_reason": "here"}, format="json").status_code == 403
+    response = api_for(personas.prescriber).post(url, {"override_reason": "Early arrival"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["session_status"] == "checked_in"
