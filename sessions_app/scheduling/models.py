@@ -12,6 +12,8 @@ through the transition table there, and every write keeps ``SessionResourceBooki
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -165,6 +167,17 @@ class TreatmentCourse(BaseModel):
 
     def __str__(self) -> str:
         return f"Course for {self.patient} ({self.dosing_count} dosing sessions)"
+
+
+# The longest a session may last. The services refuse longer ones and the database guards it too
+# (migration session_span_guard), so a search for sessions overlapping a range can look for starts
+# no earlier than this before the range: an index range scan instead of every session that ended later.
+MAX_SESSION_MINUTES = 12 * 60
+
+
+def overlapping(start: dt.datetime, end: dt.datetime) -> Q:
+    """Sessions or bookings overlapping [start, end), bounded below so a start-time index serves it."""
+    return Q(starts_at__lt=end, ends_at__gt=start, starts_at__gt=start - dt.timedelta(minutes=MAX_SESSION_MINUTES))
 
 
 class Session(BaseModel):

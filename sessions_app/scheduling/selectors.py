@@ -25,6 +25,7 @@ from kap_clinic.common import clock
 from patients.models import Patient
 from patients.selectors import care_team_memberships_of
 from sessions_app.scheduling.models import (
+    MAX_SESSION_MINUTES,
     CalendarFeed,
     Room,
     Session,
@@ -32,6 +33,7 @@ from sessions_app.scheduling.models import (
     SessionType,
     TimeOff,
     WorkingHours,
+    overlapping,
 )
 from sessions_app.scheduling.services.clinic import feed_token_hash, session_types
 
@@ -97,7 +99,9 @@ def session_filter(
 ) -> QuerySet[Session]:
     """Filters shared by the calendar and the API; a clinician matches as lead or additional staff."""
     if start is not None:
-        qs = qs.filter(ends_at__gt=start)
+        # No session lasts longer than MAX_SESSION_MINUTES (a database guard): the lower bound on the
+        # start lets the start-time indexes serve the range instead of every session that ends later.
+        qs = qs.filter(ends_at__gt=start, starts_at__gt=start - dt.timedelta(minutes=MAX_SESSION_MINUTES))
     if end is not None:
         qs = qs.filter(starts_at__lt=end)
     if clinician is not None:
@@ -251,7 +255,7 @@ def available_slots(
         match |= Q(resource_kind=SessionResourceBooking.ResourceKind.PATIENT, resource_id=patient.pk)
     room_busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {r.pk: [] for r in rooms}
     for kind, key, s, e in SessionResourceBooking.objects.filter(
-        match, active=True, starts_at__lt=day_end, ends_at__gt=day_start
+        match, overlapping(day_start, day_end), active=True
     ).values_list("resource_kind", "resource_id", "starts_at", "ends_at"):
         if kind == SessionResourceBooking.ResourceKind.ROOM:
             room_busy[key].append((s, e))

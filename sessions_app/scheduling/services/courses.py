@@ -36,6 +36,7 @@ from sessions_app.scheduling.models import (
     TimeOff,
     TreatmentCourse,
     WorkingHours,
+    overlapping,
 )
 from sessions_app.scheduling.services.clinic import session_types
 from sessions_app.scheduling.services.rules import (
@@ -130,7 +131,7 @@ class _Planner:
         for kind, key in keys:
             match |= Q(resource_kind=kind, resource_id=key)
         rows = SessionResourceBooking.objects.filter(
-            match, active=True, starts_at__lt=window_end, ends_at__gt=window_start
+            match, overlapping(window_start, window_end), active=True
         ).values_list("resource_kind", "resource_id", "starts_at", "ends_at", "session__kind")
         for kind, key, start, end, session_kind in rows:
             self.busy[(kind, key)].append((start, end, SessionKind(session_kind).label.lower()))

@@ -40,6 +40,7 @@ from patients.models import Patient
 from patients.selectors import care_team_for, patient_list_visible_to
 from sessions_app.scheduling.models import (
     BOOKING_OVERLAP_CONSTRAINT,
+    MAX_SESSION_MINUTES,
     Room,
     Session,
     SessionKind,
@@ -47,10 +48,10 @@ from sessions_app.scheduling.models import (
     SessionType,
     TimeOff,
     WorkingHours,
+    overlapping,
 )
 from sessions_app.scheduling.services.clinic import session_types
 
-MAX_SESSION_MINUTES = 12 * 60
 ResourceKind = SessionResourceBooking.ResourceKind
 
 
@@ -115,7 +116,7 @@ def find_clashes(
     match = Q()
     for kind, key in by_key:
         match |= Q(resource_kind=kind, resource_id=key)
-    qs = SessionResourceBooking.objects.filter(match, active=True, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    qs = SessionResourceBooking.objects.filter(match, overlapping(starts_at, ends_at), active=True)
     if exclude is not None and exclude.pk:
         qs = qs.exclude(session_id=exclude.pk)
     rows = qs.values_list("resource_kind", "resource_id", "starts_at", "ends_at", "session__kind").order_by("starts_at")

@@ -192,20 +192,6 @@ def test_no_change_costs_at_most_two_queries_with_cached_sessions(
     assert response.status_code == 204
 
 
-def test_no_change_with_database_sessions_costs_one_more_query_for_the_session_row(personas, ready, client_for) -> None:
-    """Measured, not a budget: with SESSION_ENGINE db the session row is read on every request."""
-    r = ready()
-    client = client_for(personas.nurse)
-    revision = session_revision(r.session.pk)
-    client.get(live_url(r, revision), **POLL)  # the first request after login starts the idle clock (a write)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(live_url(r, revision), **POLL).status_code == 204
-    sql = [q["sql"] for q in queries.captured_queries]
-    assert len(sql) == 3, sql
-    assert 'FROM "django_session"' in sql[0] and 'FROM "accounts_user"' in sql[1], sql
-    assert 'FROM "sessions_app_session"' in sql[2] and "sessions_app_liverevision" in sql[2], sql
-
-
 CHANGE_BUDGET = 32  # the board and the status strip re-rendered, as the dosing page's own budget
 
 

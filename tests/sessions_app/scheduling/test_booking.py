@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import PermissionDeniedError, ValidationFailed
 from patients.models import Patient
-from sessions_app.scheduling.models import Session
+from sessions_app.scheduling.models import MAX_SESSION_MINUTES, Session
+from sessions_app.scheduling.selectors import calendar_sessions
 from sessions_app.scheduling.services import rules
 from sessions_app.scheduling.services import sessions as scheduling
 from sessions_app.scheduling.services.rules import OutsideWorkingHours, SlotUnavailable
@@ -199,3 +200,21 @@ def test_session_schedule_refuses_patients_and_anonymous_users(frozen, personas,
     with pytest.raises(PermissionDeniedError):
         book(at(MONDAY, 9), actor=personas.patient_user)
     assert session_schedule is scheduling.session_schedule
+
+
+def test_a_session_longer_than_the_limit_is_refused_by_the_database_itself(frozen, personas, clinic, book) -> None:
+    """Range searches bound the start by MAX_SESSION_MINUTES; the database keeps that bound true."""
+    session = book(at(MONDAY, 9))
+    too_long = session.starts_at + dt.timedelta(minutes=MAX_SESSION_MINUTES + 1)
+    with pytest.raises(IntegrityError, match="session_span_limit"), transaction.atomic():
+        Session.objects.filter(pk=session.pk).update(ends_at=too_long)
+    Session.objects.filter(pk=session.pk).update(ends_at=session.starts_at + dt.timedelta(minutes=MAX_SESSION_MINUTES))
+    session.refresh_from_db()
+    # The longest allowed session is still found by a search that starts just before it ends.
+    found = calendar_sessions(
+        user=personas.admin,
+        start=session.ends_at - dt.timedelta(minutes=1),
+        end=session.ends_at,
+        include_cancelled=True,
+    )
+    assert list(found) == [session]
