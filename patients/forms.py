@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
+from kap_clinic.common.forms import PlainSelect
 
 from . import contraindications
 from .instruments import Instrument
@@ -31,12 +32,12 @@ class PatientFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "Name, MRN or date of birth", "type": "search"}),
     )
     status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Patient.Status.choices], widget=forms.Select(attrs=SELECT)
+        required=False, choices=[("", "Any status"), *Patient.Status.choices], widget=PlainSelect(attrs=SELECT)
     )
     condition = forms.ChoiceField(
-        required=False, choices=[("", "Any condition"), *Condition.choices], widget=forms.Select(attrs=SELECT)
+        required=False, choices=[("", "Any condition"), *Condition.choices], widget=PlainSelect(attrs=SELECT)
     )
-    clinician = forms.ChoiceField(required=False, choices=[], widget=forms.Select(attrs=SELECT))
+    clinician = forms.ChoiceField(required=False, choices=[], widget=PlainSelect(attrs=SELECT))
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in PATIENT_SORTS], widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, clinicians: list[User], clinical: bool, **kwargs: Any) -> None:
