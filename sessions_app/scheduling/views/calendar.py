@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from kap_clinic.accounts.models import User
 from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, role_required, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
@@ -21,7 +22,7 @@ from sessions_app.scheduling import selectors
 from sessions_app.scheduling.calendar import event, events, visible_hours
 from sessions_app.scheduling.models import Session
 from sessions_app.scheduling.services.sessions import session_reschedule
-from sessions_app.scheduling.views.common import clinician_param, room_param
+from sessions_app.scheduling.views.common import clinician_param, room_param, url_for_each
 from sessions_app.scheduling.views.sessions import next_steps
 
 
@@ -134,7 +135,26 @@ def today(request: HttpRequest) -> HttpResponse:
         "next_day": day + dt.timedelta(days=1),
         "clinician": clinician,
         "clinicians": selectors.active_clinicians() if user_has_role(request.user, ADMIN) else None,
-        "rows": [(s, next_steps(s, request.user)) for s in sessions],
+        "rows": _today_rows(sessions, request.user),
+        "next_url": request.get_full_path(),
         "is_today": day == clock.local_today(),
     }
     return render(request, "sessions_app/today.html", context)
+
+
+def _today_rows(sessions: list[Session], user: User) -> list[dict]:
+    """What each row of the day shows, with its links built without a URL reverse per row."""
+    detail = url_for_each("sessions_app:session_detail")
+    status = url_for_each("sessions_app:session_status")
+    chart = url_for_each("patients:detail")
+    return [
+        {
+            "s": s,
+            "steps": next_steps(s, user),
+            "detail_url": detail(s.public_id),
+            "status_url": status(s.public_id),
+            "patient_url": chart(s.patient.public_id),
+            "staff": ", ".join(u.full_name for u in s.additional_staff.all()),
+        }
+        for s in sessions
+    ]
