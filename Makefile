@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # for them. Not loadgroup: with pytest 9.2 and xdist 3.8 its groups are ignored.
 TEST_WORKERS ?= auto
 
-.PHONY: run test venv migrate seed lint fmt worker beat jobs makemigrations-check check-deploy bench clean
+.PHONY: run test venv migrate seed lint fmt worker beat jobs makemigrations-check check-deploy bench bench-http clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ jobs: venv
 
 bench: venv
 	$(PY) bench/run_all.py
+
+# What staff feel: gunicorn over HTTP under concurrent clients beside a one-query floor (bench/README.md).
+# Seeds the PostgreSQL database kap_bench_http once (about 15 minutes); BENCH_ARGS="--mix" adds the 50-client run.
+bench-http: venv
+	$(PY) bench/http/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
