@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions_app.clinical.services.administration import administration_record
-from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
+from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
 from sessions_app.scheduling.services.sessions import session_schedule
 from tests.sessions_app.clinical import helpers
 from tests.sessions_app.conftest import make_clinic
@@ -48,6 +48,8 @@ def busy_session(personas, time_machine, settings):
         lead_clinician=p.therapist,
         room=clinic.consult_room,
     )
+    # A preparation is signed once it has started (the booked window's completion rule).
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=False)
     helpers.sign_preparation(p, prep)
     helpers.record_weight(p.demo_patient, p.nurse, "70.0")
     helpers.record_phq9(p.demo_patient, p.nurse)
@@ -62,8 +64,10 @@ def busy_session(personas, time_machine, settings):
         room=clinic.dosing_room,
     )
     time_machine.move_to(at(9, 40), tick=False)
+    # Opened inside the booked window: the record checks the patient in by itself.
     dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
-    dosing_check_in(actor=p.nurse, dosing=dosing)
+    session.refresh_from_db()
+    assert session.status == session.Status.CHECKED_IN
     dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
     dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100")
     helpers.full_vitals(p, dosing)
