@@ -1,7 +1,8 @@
 """The dosing page fits the screens it is used on, mid-session: a dose running, fourteen readings, one
 of them an open alert.
 
-On a phone nothing scrolls sideways and no column of a reading is cut off. On a tablet (portrait and
+On a phone nothing scrolls sideways (on the treatment-room board either), no column of a reading is
+cut off, and the status strip scrolls away with the page instead of covering a quarter of it. On a tablet (portrait and
 landscape) the status strip and the vitals form stay in view after scrolling to the last reading, and
 the form still takes a reading there.
 """
@@ -113,7 +114,27 @@ def test_on_a_phone_nothing_scrolls_sideways_and_every_column_shows(
     expect(alert).to_contain_text("Systolic BP high")
     assert alert.bounding_box()["width"] > 200  # its own line on the card, not a sliver
     expect(page.locator("[data-testid=vitals-row] .vitals-by").first).to_have_text("Noah Bennett")
+    # The late-entry time has a row of its own, not a fifth of one.
+    assert page.locator("#v-at").bounding_box()["width"] > 300
     screenshot("dosing-layout-phone-390")
+    # The status strip (with its open alert, a quarter of the screen) scrolls away with the page on a phone.
+    page.evaluate("window.scrollTo({top: 900, behavior: 'instant'})")
+    assert page.locator("[data-testid=dosing-status]").bounding_box()["y"] < -100
+
+
+@pytest.mark.parametrize("email", ["nurse@demo.clinic", "admin@demo.clinic"])
+def test_on_a_phone_the_room_board_does_not_scroll_sideways(
+    busy_session, login, live_server, screenshot, email
+) -> None:
+    page = login(email)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/sessions/board/")
+    card = page.locator("[data-testid=room-card][data-room='Dosing A']")
+    expect(card).to_contain_text(busy_session.patient.display_name)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(f"room-board-phone-390-{email.split('@')[0]}")
 
 
 @pytest.mark.parametrize("viewport", TABLETS, ids=["portrait-820", "landscape-1180"])
@@ -135,7 +156,8 @@ def test_on_a_tablet_the_status_strip_and_vitals_form_stay_in_view_below_the_las
     assert form["y"] >= strip["y"] + strip["height"] - 1  # the form just below it, not hidden under it
     assert form["y"] + form["height"] <= height
     assert form["y"] + form["height"] <= row["y"] + 1 <= height  # the last reading shows below the form
-    screenshot(f"dosing-layout-tablet-{viewport['width']}-scrolled")
+    expect(page.locator("[data-testid=dosing-status]")).to_have_count(1)
+    screenshot(f"dosing-layout-tablet-{viewport['width']}-scrolled", full_page=False)
     # The stuck form takes a reading where it is.
     form_el = page.locator("[data-testid=vitals-form]")
     for name, value in (("systolic", "132"), ("diastolic", "84"), ("heart_rate", "78")):

@@ -111,6 +111,8 @@ def shoot(page, name: str, viewport: dict) -> None:
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.set_viewport_size(viewport)
+        # From the top: a full-page capture of a scrolled page draws the sticky strip where the scroll left it.
+        page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{viewport['width']}.png"), full_page=True)
         page.set_viewport_size(WIDE)
 
@@ -172,6 +174,9 @@ def test_two_clinicians_see_each_others_entries_live_without_losing_their_typing
     expect(prescriber.locator("[data-testid=open-alert]")).to_have_count(0)
     expect(nurse.locator("[data-testid=open-alert]")).to_have_count(0, timeout=LIVE)
     expect(nurse.locator("[data-testid=vitals-table]")).to_contain_text("ack Dr. Priya Raman", timeout=LIVE)
+    # Swapped in place: one status strip each, however many updates came in.
+    expect(prescriber.locator("[data-testid=dosing-status]")).to_have_count(1)
+    expect(nurse.locator("[data-testid=dosing-status]")).to_have_count(1)
     # The prescriber's own half-typed reading is still there after all of it.
     expect(prescriber.locator("#v-sys")).to_have_value("136")
     assert not nurse.js_errors and not prescriber.js_errors, (nurse.js_errors, prescriber.js_errors)
