@@ -132,7 +132,11 @@ def test_the_dosing_page_refuses_an_early_check_in_and_takes_a_prescribers_reaso
         action_url(r, "check_in"), {"override_reason": "Early arrival, room free"}, **HX
     )
     assert response.status_code == 200
-    assert 'data-testid="check-checked_in" data-state="met"' in response.content.decode()
+    html = response.content.decode()
+    assert 'data-testid="check-checked_in" data-state="met"' in html
+    # Who overrode the booked time, and why, stays on the page for the rest of the session.
+    html = client_for(personas.nurse).get(page_url(r)).content.decode()
+    assert "Booked time overridden by Dr. Priya Raman on 2026-03-03 at 07:30: Early arrival, room free" in html
 
 
 def test_the_api_check_in_takes_an_override_reason(personas, booked, clock, api_for) -> None:
