@@ -39,6 +39,7 @@ from sessions_app.scheduling.services.sessions import session_reschedule, sessio
 
 log = logging.getLogger(__name__)
 
+SECOND_THERAPIST = "therapist2@demo.clinic"
 REASON = "Demo clinic: today's live treatment rooms"
 # Minutes after the dose: (systolic, diastolic, heart rate, SpO2, resp. rate); the last crosses the alert limit.
 LIVE_VITALS = [(15, 138, 86, 80, 98, 15), (30, 168, 98, 86, 97, 14), (40, 184, 102, 90, 96, 14)]
@@ -57,7 +58,7 @@ def _free_the_slot(admin: User, patient: Patient, start: dt.datetime, end: dt.da
 
 def _second_therapist(patient: Patient) -> User:
     user, created = User.objects.get_or_create(
-        email="therapist2@demo.clinic",
+        email=SECOND_THERAPIST,
         defaults={
             "full_name": "Maya Ortiz",
             "role": User.Role.CLINICIAN,

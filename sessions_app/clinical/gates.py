@@ -150,7 +150,9 @@ def load_state(dosing: DosingRecord, *, at: dt.datetime | None = None, lock: boo
     if lock:
         dosing = DosingRecord.objects.select_for_update().get(pk=dosing.pk)
     dosing = (
-        DosingRecord.objects.select_related("session", "session__room", "patient", "responsible_clinician", "signed_by")
+        DosingRecord.objects.select_related(
+            "session", "session__room", "session__window_override_by", "patient", "responsible_clinician", "signed_by"
+        )
         .filter(pk=dosing.pk)
         .get()
     )
@@ -320,7 +322,18 @@ def _checked_in_check(state: DosingState) -> Check:
         "checked_in" if checked_in else "not_checked_in",
         "Patient checked in",
         checked_in,
-        "Checked in." if checked_in else "Check the patient in before dosing.",
+        _checked_in_detail(state.dosing.session) if checked_in else "Check the patient in before dosing.",
+    )
+
+
+def _checked_in_detail(session: Session) -> str:
+    """Checked in; a prescriber's booked-time override (on the session) is named with its reason."""
+    if session.window_override_by_id is None:
+        return "Checked in."
+    by, at = session.window_override_by, session.window_override_at
+    return (
+        f"Checked in. Booked time overridden by {by.full_name} on {local_day(at)} at {local_time(at)}: "
+        f"{session.window_override_reason}"
     )
 
 

@@ -67,12 +67,15 @@ def login(page, live_server):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def screenshot(page):  # noqa: ANN001, ANN201
-    """screenshot(name) saves a full-page PNG when E2E_SCREENSHOTS names a folder."""
+    """screenshot(name) saves a full-page PNG when E2E_SCREENSHOTS names a folder.
 
-    def take(name: str) -> None:
+    ``full_page=False`` keeps just the screen: a full-page capture of a scrolled page draws a sticky
+    element where the scroll left it, over the content there, and a gap where it belongs."""
+
+    def take(name: str, *, full_page: bool = True) -> None:
         if SCREENSHOTS:
             os.makedirs(SCREENSHOTS, exist_ok=True)
-            page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=full_page)
 
     return take
 

@@ -1,7 +1,8 @@
 """The dosing page fits the screens it is used on, mid-session: a dose running, fourteen readings, one
 of them an open alert.
 
-On a phone nothing scrolls sideways and no column of a reading is cut off. On a tablet (portrait and
+On a phone nothing scrolls sideways (on the treatment-room board either), no column of a reading is
+cut off, and the status strip scrolls away with the page instead of covering a quarter of it. On a tablet (portrait and
 landscape) the status strip and the vitals form stay in view after scrolling to the last reading, and
 the form still takes a reading there.
 """
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions_app.clinical.services.administration import administration_record
-from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
+from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
 from sessions_app.scheduling.services.sessions import session_schedule
 from tests.sessions_app.clinical import helpers
 from tests.sessions_app.conftest import make_clinic
@@ -48,6 +49,8 @@ def busy_session(personas, time_machine, settings):
         lead_clinician=p.therapist,
         room=clinic.consult_room,
     )
+    # A preparation is signed once it has started (the booked window's completion rule).
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=False)
     helpers.sign_preparation(p, prep)
     helpers.record_weight(p.demo_patient, p.nurse, "70.0")
     helpers.record_phq9(p.demo_patient, p.nurse)
@@ -62,8 +65,10 @@ def busy_session(personas, time_machine, settings):
         room=clinic.dosing_room,
     )
     time_machine.move_to(at(9, 40), tick=False)
+    # Opened inside the booked window: the record checks the patient in by itself.
     dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
-    dosing_check_in(actor=p.nurse, dosing=dosing)
+    session.refresh_from_db()
+    assert session.status == session.Status.CHECKED_IN
     dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
     dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100")
     helpers.full_vitals(p, dosing)
@@ -109,7 +114,27 @@ def test_on_a_phone_nothing_scrolls_sideways_and_every_column_shows(
     expect(alert).to_contain_text("Systolic BP high")
     assert alert.bounding_box()["width"] > 200  # its own line on the card, not a sliver
     expect(page.locator("[data-testid=vitals-row] .vitals-by").first).to_have_text("Noah Bennett")
+    # The late-entry time has a row of its own, not a fifth of one.
+    assert page.locator("#v-at").bounding_box()["width"] > 300
     screenshot("dosing-layout-phone-390")
+    # The status strip (with its open alert, a quarter of the screen) scrolls away with the page on a phone.
+    page.evaluate("window.scrollTo({top: 900, behavior: 'instant'})")
+    assert page.locator("[data-testid=dosing-status]").bounding_box()["y"] < -100
+
+
+@pytest.mark.parametrize("email", ["nurse@demo.clinic", "admin@demo.clinic"])
+def test_on_a_phone_the_room_board_does_not_scroll_sideways(
+    busy_session, login, live_server, screenshot, email
+) -> None:
+    page = login(email)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/sessions/board/")
+    card = page.locator("[data-testid=room-card][data-room='Dosing A']")
+    expect(card).to_contain_text(busy_session.patient.display_name)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(f"room-board-phone-390-{email.split('@')[0]}")
 
 
 @pytest.mark.parametrize("viewport", TABLETS, ids=["portrait-820", "landscape-1180"])
@@ -131,7 +156,8 @@ def test_on_a_tablet_the_status_strip_and_vitals_form_stay_in_view_below_the_las
     assert form["y"] >= strip["y"] + strip["height"] - 1  # the form just below it, not hidden under it
     assert form["y"] + form["height"] <= height
     assert form["y"] + form["height"] <= row["y"] + 1 <= height  # the last reading shows below the form
-    screenshot(f"dosing-layout-tablet-{viewport['width']}-scrolled")
+    expect(page.locator("[data-testid=dosing-status]")).to_have_count(1)
+    screenshot(f"dosing-layout-tablet-{viewport['width']}-scrolled", full_page=False)
     # The stuck form takes a reading where it is.
     form_el = page.locator("[data-testid=vitals-form]")
     for name, value in (("systolic", "132"), ("diastolic", "84"), ("heart_rate", "78")):

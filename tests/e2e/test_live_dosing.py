@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kap_clinic.accounts.demo import DEMO_PASSWORD
-from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confirm, dosing_open
+from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
 from sessions_app.clinical.services.monitoring import vitals_record
 from sessions_app.scheduling.services.sessions import session_schedule
 from tests.e2e.conftest import SCREENSHOTS
@@ -50,6 +50,8 @@ def ready_to_dose(personas, time_machine, settings):
         lead_clinician=p.therapist,
         room=clinic.consult_room,
     )
+    # A preparation is signed once it has started (the booked window's completion rule).
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=True)
     helpers.sign_preparation(p, prep)
     helpers.record_weight(p.demo_patient, p.nurse, "70.0")
     helpers.record_phq9(p.demo_patient, p.nurse)
@@ -64,8 +66,10 @@ def ready_to_dose(personas, time_machine, settings):
         room=clinic.dosing_room,
     )
     time_machine.move_to(at(9, 50), tick=True)
+    # Opened inside the booked window: the record checks the patient in by itself.
     dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
-    dosing_check_in(actor=p.nurse, dosing=dosing)
+    session.refresh_from_db()
+    assert session.status == session.Status.CHECKED_IN
     dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
     dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100")
     helpers.full_vitals(p, dosing)
@@ -107,6 +111,8 @@ def shoot(page, name: str, viewport: dict) -> None:
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.set_viewport_size(viewport)
+        # From the top: a full-page capture of a scrolled page draws the sticky strip where the scroll left it.
+        page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{viewport['width']}.png"), full_page=True)
         page.set_viewport_size(WIDE)
 
@@ -168,6 +174,9 @@ def test_two_clinicians_see_each_others_entries_live_without_losing_their_typing
     expect(prescriber.locator("[data-testid=open-alert]")).to_have_count(0)
     expect(nurse.locator("[data-testid=open-alert]")).to_have_count(0, timeout=LIVE)
     expect(nurse.locator("[data-testid=vitals-table]")).to_contain_text("ack Dr. Priya Raman", timeout=LIVE)
+    # Swapped in place: one status strip each, however many updates came in.
+    expect(prescriber.locator("[data-testid=dosing-status]")).to_have_count(1)
+    expect(nurse.locator("[data-testid=dosing-status]")).to_have_count(1)
     # The prescriber's own half-typed reading is still there after all of it.
     expect(prescriber.locator("#v-sys")).to_have_value("136")
     assert not nurse.js_errors and not prescriber.js_errors, (nurse.js_errors, prescriber.js_errors)

@@ -10,7 +10,7 @@ from consent.demo import seed_consent
 from kap_clinic.accounts.demo import DEMO_PASSWORD, PERSONAS, seed_users
 from patients.demo import seed_patient_histories, seed_patients
 from sessions_app.clinical.demo import seed_clinical
-from sessions_app.clinical.demo_today import seed_live_rooms
+from sessions_app.clinical.demo_today import SECOND_THERAPIST, seed_live_rooms
 from sessions_app.reminders.demo import seed_jobs
 from sessions_app.scheduling.demo import seed_schedule
 
@@ -34,3 +34,4 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready. Logins (password {DEMO_PASSWORD}):"))
         for spec in PERSONAS.values():
             self.stdout.write(f"  {spec['email']}")
+        self.stdout.write(f"  {SECOND_THERAPIST} (the second treatment room's therapist)")

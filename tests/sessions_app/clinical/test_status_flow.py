@@ -132,7 +132,11 @@ def test_the_dosing_page_refuses_an_early_check_in_and_takes_a_prescribers_reaso
         action_url(r, "check_in"), {"override_reason": "Early arrival, room free"}, **HX
     )
     assert response.status_code == 200
-    assert 'data-testid="check-checked_in" data-state="met"' in response.content.decode()
+    html = response.content.decode()
+    assert 'data-testid="check-checked_in" data-state="met"' in html
+    # Who overrode the booked time, and why, stays on the page for the rest of the session.
+    html = client_for(personas.nurse).get(page_url(r)).content.decode()
+    assert "Booked time overridden by Dr. Priya Raman on 2026-03-03 at 07:30: Early arrival, room free" in html
 
 
 def test_the_api_check_in_takes_an_override_reason(personas, booked, clock, api_for) -> None:
@@ -146,3 +150,57 @@ def test_the_api_check_in_takes_an_override_reason(personas, booked, clock, api_
     response = api_for(personas.prescriber).post(url, {"override_reason": "Early arrival"}, format="json")
     assert response.status_code == 200
     assert response.json()["session_status"] == "checked_in"
+
+
+def _status(session: Session) -> str:
+    session.refresh_from_db()
+    return session.status
+
+
+def test_the_dosing_page_moves_the_status_on_open_first_reading_and_sign(
+    personas, booked, clock, client_for, settings
+) -> None:
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 600
+    clock.go(local(TUESDAY, 9, 40))
+    nurse = client_for(personas.nurse)
+    r = helpers.Ready(session=booked, dosing=None, lot=None, consent=None)
+    nurse.post(action_url(r, "open"), {"medication": "racemic_ketamine", "route": "iv"})
+    assert _status(booked) == Session.Status.CHECKED_IN
+    nurse.post(action_url(r, "vitals"), {"systolic": "128", "diastolic": "82", "heart_rate": "74"}, **HX)
+    assert _status(booked) == Session.Status.IN_PROGRESS
+    response = client_for(personas.prescriber).post(action_url(r, "sign"), {"password": helpers.PASSWORD}, **HX)
+    assert response.status_code == 200
+    assert _status(booked) == Session.Status.COMPLETED
+
+
+def test_the_api_moves_the_status_on_open_first_reading_and_sign(personas, booked, clock, api_for, settings) -> None:
+    settings.STAFF_IDLE_TIMEOUT_MINUTES = 600
+    clock.go(local(TUESDAY, 9, 40))
+    nurse = api_for(personas.nurse)
+    url = reverse("api:session_dosing", kwargs={"public_id": booked.public_id})
+    response = nurse.post(url, {"medication": "racemic_ketamine", "route": "iv"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["session_status"] == "checked_in"
+    record = response.json()["id"]
+    url = reverse("api:dosing_vitals", kwargs={"public_id": record})
+    response = nurse.post(url, {"systolic": 128, "diastolic": 82, "heart_rate": 74}, format="json")
+    assert response.status_code == 201
+    assert response.json()["session_status"] == "in_progress"
+    url = reverse("api:clinical_record_sign", kwargs={"kind": "dosing", "public_id": record})
+    response = api_for(personas.prescriber).post(url, {"password": helpers.PASSWORD}, format="json")
+    assert response.status_code == 200
+    assert _status(booked) == Session.Status.COMPLETED
+
+
+def test_the_dosing_page_refuses_a_reading_dated_in_the_future_naming_the_field(
+    personas, ready, clock, client_for
+) -> None:
+    r = ready()
+    clock.go(local(TUESDAY, 10, 20))
+    reading = {"systolic": "130", "diastolic": "82", "heart_rate": "76", "taken_at": "2026-03-03T10:25"}
+    response = client_for(personas.nurse).post(action_url(r, "vitals"), reading, **HX)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "cannot be in the future (it is 10:20 now)" in html
+    assert 'name="taken_at" value="2026-03-03T10:25"' in html  # kept to correct, not retyped
+    assert not r.dosing.vitals.filter(systolic=130).exists()
