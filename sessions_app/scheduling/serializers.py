@@ -60,6 +60,10 @@ class SessionSerializer(serializers.ModelSerializer):
     duration_minutes = serializers.IntegerField()
     cancelled_by = serializers.CharField(source="cancelled_by.full_name", default=None, allow_null=True)
     hours_overridden = serializers.SerializerMethodField()
+    window_overridden = serializers.SerializerMethodField(
+        help_text="A prescriber let check-in or a dose happen outside the booked window (who, when and why "
+        "are on the dosing record's page and in the audit trail)."
+    )
 
     class Meta:
         model = Session
@@ -82,10 +86,15 @@ class SessionSerializer(serializers.ModelSerializer):
             "cancellation_reason",
             "late_cancel",
             "hours_overridden",
+            "checked_in_at",
+            "window_overridden",
         ]
 
     def get_hours_overridden(self, obj: Session) -> bool:
         return obj.hours_override_by_id is not None
+
+    def get_window_overridden(self, obj: Session) -> bool:
+        return obj.window_override_by_id is not None
 
 
 class SessionFilterSerializer(serializers.Serializer):

@@ -150,6 +150,8 @@ def test_the_api_check_in_takes_an_override_reason(personas, booked, clock, api_
     response = api_for(personas.prescriber).post(url, {"override_reason": "Early arrival"}, format="json")
     assert response.status_code == 200
     assert response.json()["session_status"] == "checked_in"
+    session = api_for(personas.nurse).get(reverse("api:session_detail", kwargs={"public_id": booked.public_id}))
+    assert session.json()["window_overridden"] is True and session.json()["checked_in_at"]
 
 
 def _status(session: Session) -> str:
