@@ -221,8 +221,9 @@ MFA_FAILURE_LIMIT = 5
 MFA_FAILURE_WINDOW_SECONDS = 15 * 60
 # How long the password step stays valid while the user fetches their phone.
 MFA_PENDING_SECONDS = 5 * 60
-# Sessions are read from the cache (Redis in production) and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the cache (Redis in production) and written through to the database;
+# a cache outage falls back to the database alone (kap_clinic/accounts/sessions.py).
+SESSION_ENGINE = "kap_clinic.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12

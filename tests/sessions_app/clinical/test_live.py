@@ -30,7 +30,7 @@ from .test_dosing_gates import give
 pytestmark = pytest.mark.django_db
 
 POLL = {"HTTP_X_KAP_BACKGROUND": "poll"}
-CACHED_DB = "django.contrib.sessions.backends.cached_db"
+CACHED_DB = "kap_clinic.accounts.sessions"
 
 
 def live_url(r, v: int | str | None = None) -> str:
