@@ -51,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--mix-clients", type=int, default=50)
     parser.add_argument("--mix-seconds", type=int, default=120)
     parser.add_argument(
-        "--mix-rate", type=float, default=0.5, help="pages a second each mixed-load client asks for at most"
+        "--mix-rate", type=float, default=0.2, help="pages a second each mixed-load client asks for at most"
     )
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--profile", help="profile these pages in-process (queries, EXPLAIN) instead of timing")
@@ -296,10 +296,14 @@ def mix(targets: list[dict], info: dict, args: argparse.Namespace) -> dict[str, 
     each asking at most ``--mix-rate`` pages a second: people read a page before they ask for the next."""
     base, extra = divmod(args.mix_clients, len(targets))
     procs = []
+    # hey's rate limit ticks for all of a process's clients at once: stagger the processes over one
+    # period so the pages' requests arrive spread out, as separate people's do, not in one burst.
+    stagger = 1 / args.mix_rate / len(targets)
     for i, page in enumerate(targets):
         share = base + (1 if i < extra else 0)
         if share == 0:
             continue
+        time.sleep(stagger)
         cmd = ["hey", "-z", f"{args.mix_seconds}s", "-c", str(share), "-q", str(args.mix_rate), "-disable-redirects"]
         cmd += ["-H", f"Cookie: {cookie(info, page['as'])}", page["url"]]
         procs.append((page, subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)))
