@@ -10,9 +10,9 @@
 Two dosing sessions at once need two therapists (the session type asks for one in the room), so
 the demo adds a second therapist, Maya Ortiz (``therapist2@demo.clinic``, the demo password), on
 Samira's care team. Everything goes through the services on a simulated clock, as the past sessions do. Idempotent:
-skipped once either patient has a dosing session today. A demo patient's own session that would
-overlap is moved later today rather than double-booked; a step the rules refuse is logged and the
-rest of the demo goes on.
+skipped once either patient has a dosing session today. A session of the patient, the staff or the
+room that would overlap is moved later (or cancelled if it fits nowhere) rather than double-booked;
+a step the rules refuse is logged and the rest of the demo goes on.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from kap_clinic.accounts.demo import DEMO_PASSWORD
@@ -35,7 +36,7 @@ from sessions_app.clinical.services.dosing import dosing_check_in, dosing_confir
 from sessions_app.clinical.services.monitoring import vitals_record
 from sessions_app.inventory.models import InventoryLot
 from sessions_app.scheduling.models import Room, Session
-from sessions_app.scheduling.services.sessions import session_reschedule, session_schedule
+from sessions_app.scheduling.services.sessions import session_cancel, session_reschedule, session_schedule
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,41 @@ REASON = "Demo clinic: today's live treatment rooms"
 LIVE_VITALS = [(15, 138, 86, 80, 98, 15), (30, 168, 98, 86, 97, 14), (40, 184, 102, 90, 96, 14)]
 
 
-def _free_the_slot(admin: User, patient: Patient, start: dt.datetime, end: dt.datetime) -> None:
-    """Move the patient's own sessions that overlap the live slot to later today."""
-    clashes = Session.objects.filter(patient=patient, starts_at__lt=end, ends_at__gt=start).exclude(
-        status__in=(Session.Status.CANCELLED, Session.Status.NO_SHOW, Session.Status.COMPLETED)
+def _free_the_slot(
+    admin: User, patient: Patient, staff: list[User], room: Room, start: dt.datetime, end: dt.datetime
+) -> None:
+    """Make room for the live session: the patient's, the staff's and the room's own sessions that
+    overlap it move later (today if they fit, else the next days); one that fits nowhere is cancelled."""
+    clashes = (
+        Session.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .filter(Q(patient=patient) | Q(room=room) | Q(lead_clinician__in=staff) | Q(additional_staff__in=staff))
+        .exclude(status__in=(Session.Status.CANCELLED, Session.Status.NO_SHOW, Session.Status.COMPLETED))
+        .distinct()
     )
-    later = end + dt.timedelta(minutes=30)
     for session in clashes:
-        session_reschedule(actor=admin, session=session, starts_at=later, override_hours=True, override_reason=REASON)
-        later += dt.timedelta(hours=2)
+        for later in (end + dt.timedelta(minutes=30 + 120 * i) for i in range(3)):
+            try:
+                session_reschedule(
+                    actor=admin, session=session, starts_at=later, override_hours=True, override_reason=REASON
+                )
+                break
+            except ApplicationError:
+                continue
+        else:
+            for days in (1, 2, 3):
+                try:
+                    session_reschedule(
+                        actor=admin,
+                        session=session,
+                        starts_at=session.starts_at + dt.timedelta(days=days),
+                        override_hours=True,
+                        override_reason=REASON,
+                    )
+                    break
+                except ApplicationError:
+                    continue
+            else:
+                session_cancel(actor=admin, session=session, reason=REASON)
 
 
 def _second_therapist(patient: Patient) -> User:
@@ -74,7 +101,7 @@ def _second_therapist(patient: Patient) -> User:
 
 
 def _book(users: dict[str, User], patient: Patient, room: Room, start: dt.datetime, staff: list[User]) -> Session:
-    _free_the_slot(users["admin"], patient, start, start + dt.timedelta(hours=2))
+    _free_the_slot(users["admin"], patient, staff, room, start, start + dt.timedelta(hours=2))
     with simulated_clock(start - dt.timedelta(hours=3)):
         session = session_schedule(
             actor=users["admin"],

@@ -206,3 +206,22 @@ def test_the_dosing_page_refuses_a_reading_dated_in_the_future_naming_the_field(
     assert "cannot be in the future (it is 10:20 now)" in html
     assert 'name="taken_at" value="2026-03-03T10:25"' in html  # kept to correct, not retyped
     assert not r.dosing.vitals.filter(systolic=130).exists()
+
+
+def test_a_body_that_is_not_a_form_is_refused_on_an_action_whose_fields_are_optional(
+    personas, booked, clock, api_for
+) -> None:
+    """Found by the schema fuzzer: a multipart body without any part checked the patient in."""
+    dosing = open_at(personas, booked, clock, 9, 30)
+    url = reverse("api:dosing_check_in", kwargs={"public_id": dosing.public_id})
+    boundary = "b0undary"
+    body = f"--{boundary}\r\n7.2e16--{boundary}--\r\n"
+    response = api_for(personas.nurse).post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400
+    assert api_for(personas.nurse).post(url, {}, format="json").status_code == 200
+
+
+def test_an_empty_form_still_counts_as_no_fields(personas, booked, clock, api_for) -> None:
+    dosing = open_at(personas, booked, clock, 9, 30)
+    url = reverse("api:dosing_check_in", kwargs={"public_id": dosing.public_id})
+    assert api_for(personas.nurse).post(url, {}).status_code == 200  # multipart with no part at all

@@ -32,6 +32,8 @@ SCHEDULE_FIELDS = {
     "cancellation_reason",
     "late_cancel",
     "hours_overridden",
+    "checked_in_at",
+    "window_overridden",
 }
 
 
