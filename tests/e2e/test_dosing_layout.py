@@ -10,26 +10,18 @@ the form still takes a reading there.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import pytest
 from playwright.sync_api import expect
 
 from sessions_app.clinical.services.administration import administration_record
-from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
-from sessions_app.scheduling.services.sessions import session_schedule
+from tests.e2e.dosing_day import at, book_dosing_day, ready_for_the_dose
 from tests.sessions_app.clinical import helpers
-from tests.sessions_app.conftest import make_clinic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NY = zoneinfo.ZoneInfo("America/New_York")
 PHONE = {"width": 390, "height": 844}
 TABLETS = [{"width": 820, "height": 1180}, {"width": 1180, "height": 820}]
-
-
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 3, 3, hour, minute, tzinfo=NY)
 
 
 @pytest.fixture
@@ -37,41 +29,8 @@ def busy_session(personas, time_machine, settings):
     """A dosing session an hour in: the dose given at 10:00, a reading every five minutes, an open alert."""
     settings.STAFF_IDLE_TIMEOUT_MINUTES = 600
     p = personas
-    time_machine.move_to(dt.datetime(2026, 3, 2, 8, 0, tzinfo=NY), tick=False)
-    clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
-    helpers.make_eligible(p.demo_patient, p.prescriber)
-    helpers.grant_consent(p.demo_patient, "kap_treatment", p.admin)
-    prep = session_schedule(
-        actor=p.admin,
-        patient=p.demo_patient,
-        kind="preparation",
-        starts_at=dt.datetime(2026, 3, 2, 9, tzinfo=NY),
-        lead_clinician=p.therapist,
-        room=clinic.consult_room,
-    )
-    # A preparation is signed once it has started (the booked window's completion rule).
-    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=False)
-    helpers.sign_preparation(p, prep)
-    helpers.record_weight(p.demo_patient, p.nurse, "70.0")
-    helpers.record_phq9(p.demo_patient, p.nurse)
-    lot = helpers.receive_lot(p.nurse, lot_number="KV-2026-17", quantity="500")
-    session = session_schedule(
-        actor=p.admin,
-        patient=p.demo_patient,
-        kind="dosing",
-        starts_at=at(10),
-        lead_clinician=p.prescriber,
-        additional_staff=[p.therapist, p.nurse],
-        room=clinic.dosing_room,
-    )
-    time_machine.move_to(at(9, 40), tick=False)
-    # Opened inside the booked window: the record checks the patient in by itself.
-    dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
-    session.refresh_from_db()
-    assert session.status == session.Status.CHECKED_IN
-    dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
-    dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100")
-    helpers.full_vitals(p, dosing)
+    session, lot = book_dosing_day(p, time_machine, tick=False)
+    dosing = ready_for_the_dose(p, session, time_machine, opened_at=at(9, 40), tick=False)
     time_machine.move_to(at(10), tick=False)
     administration_record(
         actor=p.nurse, dosing=dosing, dose_mg="35", lot=lot, ordering_prescriber=p.prescriber, infusion_minutes=40

@@ -12,57 +12,24 @@ page are matched to the minute range they can fall in.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import zoneinfo
 
 import pytest
 from playwright.sync_api import expect
 
-from sessions_app.scheduling.services.sessions import session_schedule
+from tests.e2e.dosing_day import at, book_dosing_day
 from tests.sessions_app.clinical import helpers
-from tests.sessions_app.conftest import make_clinic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NY = zoneinfo.ZoneInfo("America/New_York")
 TABLET = {"width": 1180, "height": 820}
-
-
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 3, 3, hour, minute, tzinfo=NY)
 
 
 @pytest.fixture
 def prepared_patient(personas, time_machine, settings):
     settings.STAFF_IDLE_TIMEOUT_MINUTES = 600  # the clock jumps an hour between steps
     p = personas
-    time_machine.move_to(dt.datetime(2026, 3, 2, 8, 0, tzinfo=NY), tick=True)
-    clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
-    helpers.make_eligible(p.demo_patient, p.prescriber)
-    helpers.grant_consent(p.demo_patient, "kap_treatment", p.admin)
-    prep = session_schedule(
-        actor=p.admin,
-        patient=p.demo_patient,
-        kind="preparation",
-        starts_at=dt.datetime(2026, 3, 2, 9, tzinfo=NY),
-        lead_clinician=p.therapist,
-        room=clinic.consult_room,
-    )
-    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=True)  # signed once it has started
-    helpers.sign_preparation(p, prep)
-    helpers.record_weight(p.demo_patient, p.nurse, "70.0")
-    helpers.record_phq9(p.demo_patient, p.nurse)
-    lot = helpers.receive_lot(p.nurse, lot_number="KV-2026-17", quantity="500")
-    session = session_schedule(
-        actor=p.admin,
-        patient=p.demo_patient,
-        kind="dosing",
-        starts_at=at(10),
-        lead_clinician=p.prescriber,
-        additional_staff=[p.therapist, p.nurse],
-        room=clinic.dosing_room,
-    )
+    session, lot = book_dosing_day(p, time_machine, tick=True)
     time_machine.move_to(at(9, 40), tick=True)
     return session, lot
 

@@ -6,31 +6,21 @@ Set E2E_SCREENSHOTS to a folder to keep the screenshots (1280 and 390 px wide, b
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import zoneinfo
 
 import pytest
 from playwright.sync_api import expect
 
 from kap_clinic.accounts.demo import DEMO_PASSWORD
-from sessions_app.clinical.services.dosing import dosing_confirm, dosing_open
 from sessions_app.clinical.services.monitoring import vitals_record
-from sessions_app.scheduling.services.sessions import session_schedule
 from tests.e2e.conftest import SCREENSHOTS
-from tests.sessions_app.clinical import helpers
-from tests.sessions_app.conftest import make_clinic
+from tests.e2e.dosing_day import at, book_dosing_day, ready_for_the_dose
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NY = zoneinfo.ZoneInfo("America/New_York")
 LIVE = 3000  # ms: what one clinician records shows on the other's page within this
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def at(hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2026, 3, 3, hour, minute, tzinfo=NY)
 
 
 @pytest.fixture
@@ -38,41 +28,8 @@ def ready_to_dose(personas, time_machine, settings):
     """Checked in, fasting and ride home confirmed, pre-dose vitals taken: the dose is next."""
     settings.STAFF_IDLE_TIMEOUT_MINUTES = 600
     p = personas
-    time_machine.move_to(dt.datetime(2026, 3, 2, 8, 0, tzinfo=NY), tick=True)
-    clinic = make_clinic([p.prescriber, p.nurse, p.therapist, p.outsider])
-    helpers.make_eligible(p.demo_patient, p.prescriber)
-    helpers.grant_consent(p.demo_patient, "kap_treatment", p.admin)
-    prep = session_schedule(
-        actor=p.admin,
-        patient=p.demo_patient,
-        kind="preparation",
-        starts_at=dt.datetime(2026, 3, 2, 9, tzinfo=NY),
-        lead_clinician=p.therapist,
-        room=clinic.consult_room,
-    )
-    # A preparation is signed once it has started (the booked window's completion rule).
-    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 50, tzinfo=NY), tick=True)
-    helpers.sign_preparation(p, prep)
-    helpers.record_weight(p.demo_patient, p.nurse, "70.0")
-    helpers.record_phq9(p.demo_patient, p.nurse)
-    lot = helpers.receive_lot(p.nurse, lot_number="KV-2026-17", quantity="500")
-    session = session_schedule(
-        actor=p.admin,
-        patient=p.demo_patient,
-        kind="dosing",
-        starts_at=at(10),
-        lead_clinician=p.prescriber,
-        additional_staff=[p.therapist, p.nurse],
-        room=clinic.dosing_room,
-    )
-    time_machine.move_to(at(9, 50), tick=True)
-    # Opened inside the booked window: the record checks the patient in by itself.
-    dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
-    session.refresh_from_db()
-    assert session.status == session.Status.CHECKED_IN
-    dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")
-    dosing_confirm(actor=p.nurse, dosing=dosing, item="ride_home", escort_name="Sam Ellis", escort_phone="555-0100")
-    helpers.full_vitals(p, dosing)
+    session, lot = book_dosing_day(p, time_machine, tick=True)
+    dosing = ready_for_the_dose(p, session, time_machine, opened_at=at(9, 50), tick=True)
     time_machine.move_to(at(10, 0), tick=True)
     return session, dosing, lot
 
