@@ -241,6 +241,13 @@ def fetch_once(url: str, cookie_header: str) -> tuple[int, float]:
 HEY_LINE = re.compile(r"^\s+(\d+)%+ in ([\d.]+) secs", re.M)
 
 
+def hey_figures(out: str) -> tuple[dict[int, float], dict[int, int]]:
+    """Latency percentiles (ms) and answers per status code from hey's report."""
+    percentiles = {int(p): float(s) * 1000 for p, s in HEY_LINE.findall(out)}
+    codes = {int(c): int(n) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
+    return percentiles, codes
+
+
 def hey(url: str, cookie_header: str, clients: int, seconds: int) -> dict:
     out = subprocess.run(
         ["hey", "-z", f"{seconds}s", "-c", str(clients), "-disable-redirects", "-H", f"Cookie: {cookie_header}", url],
@@ -248,8 +255,7 @@ def hey(url: str, cookie_header: str, clients: int, seconds: int) -> dict:
         text=True,
         check=True,
     ).stdout
-    percentiles = {int(p): float(s) * 1000 for p, s in HEY_LINE.findall(out)}
-    codes = {int(c): int(n) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
+    percentiles, codes = hey_figures(out)
     errors = re.search(r"Error distribution:(.*)", out, re.S)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     return {
@@ -310,8 +316,7 @@ def mix(targets: list[dict], info: dict, args: argparse.Namespace) -> dict[str, 
     result = {}
     for page, proc in procs:
         out, _ = proc.communicate()
-        percentiles = {int(p): float(s) * 1000 for p, s in HEY_LINE.findall(out)}
-        codes = {int(c): int(n) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
+        percentiles, codes = hey_figures(out)
         result[page["name"]] = {
             "p95": percentiles.get(95, float("nan")),
             "requests": sum(codes.values()),
