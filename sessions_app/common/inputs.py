@@ -79,6 +79,12 @@ def text(value: Any, *, field: str, label: str, max_length: int, required: bool 
     return value
 
 
+# Whole numbers fit a PostgreSQL integer; decimals have at most this many digits before the point
+# (the widest clinical decimal column, a weight in grams or a dose in micrograms, needs far fewer).
+LARGEST_WHOLE = 2_147_483_647
+LARGEST_DECIMAL_DIGITS = 9
+
+
 def whole_number(value: Any, *, field: str, label: str, required: bool = False) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -92,6 +98,8 @@ def whole_number(value: Any, *, field: str, label: str, required: bool = False) 
         raise ValidationFailed(f"{label} must be a whole number.", field=field) from None
     if not number.is_finite() or number != number.to_integral_value():
         raise ValidationFailed(f"{label} must be a whole number.", field=field)
+    if abs(number) > LARGEST_WHOLE:
+        raise ValidationFailed(f"{label} is too large (at most {LARGEST_WHOLE:,}).", field=field)
     return int(number)
 
 
@@ -104,6 +112,9 @@ def decimal_number(value: Any, *, field: str, label: str, places: int = 2) -> De
         raise ValidationFailed(f"{label} must be a number.", field=field) from None
     if not number.is_finite():
         raise ValidationFailed(f"{label} must be a number.", field=field)
+    if number and number.adjusted() >= LARGEST_DECIMAL_DIGITS:
+        # Before quantize, which raises InvalidOperation for a number wider than the context (1e308).
+        raise ValidationFailed(f"{label} is too large.", field=field)
     quantum = Decimal(1).scaleb(-places)
     if number != number.quantize(quantum):
         raise ValidationFailed(f"{label} allows at most {places} decimal places.", field=field)

@@ -371,3 +371,12 @@ def test_thresholds_are_read_by_staff_and_changed_by_prescribers_with_audit(pers
     assert rows["observation_other_minutes"]["value"] == "90.00"
     assert rows["observation_other_minutes"]["overridden"] is True
     assert AuditEvent.objects.filter(action="clinical_setting.changed", actor=personas.prescriber).exists()
+
+
+@pytest.mark.parametrize("dose", ["1e308", "NaN", "1e-400", "Infinity"])
+def test_a_hostile_dose_is_a_400_naming_the_field_and_draws_nothing(personas, ready, api_for, dose) -> None:
+    r = ready()
+    response = post_dose(api_for(personas.nurse), personas, r, dose)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == "dose_mg"
+    assert not Administration.objects.filter(dosing=r.dosing).exists()
