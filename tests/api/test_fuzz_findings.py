@@ -181,3 +181,39 @@ def test_clinical_fields_are_optional_in_the_patient_schema_as_admins_do_not_get
     assert "conditions" not in body
     assert set(component["required"]) <= set(body)
     assert {"conditions", "condition_other"} <= set(component["properties"])
+
+
+# --- JSON nested deeper than Python's decoder goes: 400, never 500 ---------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("who", ["anonymous", "prescriber"])
+@pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/patients/", "/api/v1/sessions/"])
+def test_deeply_nested_json_is_a_400_for_anyone(personas, api_for, who, path) -> None:
+    api = api_for(None if who == "anonymous" else personas.prescriber)
+    response = api.post(path, DEEP, content_type="application/json")
+    assert response.status_code in (400, 401, 403), response.content
+    if response.status_code == 400:
+        assert "nested too deeply" in response.json()["error"]["message"]
+    if path == "/api/v1/auth/token/":
+        assert response.status_code == 400  # parsed before any credentials are looked at
+
+
+def test_deeply_nested_json_to_the_calendar_move_is_a_400(personas, client) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.sessions_app.factories import RoomFactory, SessionFactory
+
+    session = SessionFactory(
+        patient=personas.demo_patient,
+        lead_clinician=personas.prescriber,
+        room=RoomFactory(),
+        starts_at=timezone.now() + dt.timedelta(days=2),
+        created_by=personas.admin,
+    )
+    client.force_login(personas.admin)
+    response = client.post(f"/sessions/{session.public_id}/move/", DEEP, content_type="application/json")
+    assert response.status_code == 400, response.content

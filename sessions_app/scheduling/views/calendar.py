@@ -107,7 +107,7 @@ def session_move(request: HttpRequest, public_id: str) -> JsonResponse:
             override_hours=payload.get("override_hours") in (True, "1", "true", "on"),
             override_reason=reason,
         )
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return JsonResponse(error_body(code="invalid", message="Send JSON with start and end."), status=400)
     except ApplicationError as exc:
         return JsonResponse(
