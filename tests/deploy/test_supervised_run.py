@@ -142,6 +142,21 @@ class Supervised:
     def running(self, name: str) -> bool:
         return self.info(name)["statename"] == "RUNNING"
 
+    def stop(self) -> None:
+        """SIGTERM, as Ctrl-C would: supervisord stops its programs and exits; SIGKILL only if it hangs."""
+        if self.proc.poll() is not None:
+            return
+        groups = [self.info(name)["pid"] for name in ("web", "worker", "beat", "jobs")]
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            for pgid in groups:  # its programs would outlive it: each runs in a process group of its own
+                if pgid and _live_processes_in_group(pgid):
+                    os.killpg(pgid, signal.SIGKILL)
+
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-6000:]
 
@@ -154,9 +169,7 @@ def supervised(own_redis_url) -> Iterator[Supervised]:
     env.update(_run_env(run_dir, web=False, celery=True))
     running = Supervised(env, run_dir)
     yield running
-    if running.proc.poll() is None:
-        running.proc.kill()
-        running.proc.wait(timeout=10)
+    running.stop()
     shutil.rmtree(run_dir, ignore_errors=True)
 
 
