@@ -17,4 +17,6 @@ RUN DJANGO_SETTINGS_MODULE=kap_clinic.settings.production DJANGO_SECRET_KEY=buil
     && useradd --create-home --uid 1000 kap && mkdir -p /app/media && chown kap /app/media
 USER kap
 EXPOSE 8000
-CMD ["gunicorn", "kap_clinic.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Exec form: gunicorn is PID 1 and gets SIGTERM itself (graceful stop; settings in deploy/gunicorn.conf.py).
+STOPSIGNAL SIGTERM
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "kap_clinic.wsgi:application"]

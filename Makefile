@@ -28,19 +28,24 @@ migrate: venv
 seed: migrate
 	$(MANAGE) seed_demo
 
-# Embedded mode (no REDIS_URL): jobs run in-process and a small loop runs the periodic ones.
-# With REDIS_URL set, a Celery worker and beat start alongside the web server.
+# Embedded mode (no REDIS_URL): jobs run in-process and a small loop (run_embedded_jobs) runs the periodic ones.
+# With REDIS_URL set, a Celery worker and beat run instead of that loop.
+# Everything runs under supervisord (deploy/supervisor/run.conf), which starts again any process that exits
+# (a crashed or killed worker is back in seconds) and on Ctrl-C stops each one gracefully. Why supervisor:
+# mature, pure Python, already pinned, and restarts only the process that died; honcho by design stops
+# everything when one process exits and has no restart; circus would pull in pyzmq and tornado for the same.
+RUN_DIR := $(VENV)/run
+RUN_ADDR ?= 127.0.0.1:8000
 run: seed
-	@set -m; trap 'kill 0' EXIT INT TERM; \
-	if [ -n "$$REDIS_URL" ]; then \
-	  echo "Starting Celery worker and beat against $$REDIS_URL"; \
-	  $(VENV)/bin/celery -A kap_clinic worker --loglevel=INFO --concurrency=2 & \
-	  $(VENV)/bin/celery -A kap_clinic beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule & \
+	@mkdir -p $(RUN_DIR)
+	@if [ -n "$$REDIS_URL" ]; then \
+	  echo "Starting the web server, a Celery worker and beat against $$REDIS_URL"; celery=true embedded=false; \
 	else \
-	  echo "Embedded mode: jobs run in-process (set REDIS_URL to use Celery workers)"; \
-	  $(MANAGE) run_embedded_jobs & \
+	  echo "Embedded mode: jobs run in-process (set REDIS_URL to use Celery workers)"; celery=false embedded=true; \
 	fi; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	KAP_RUN_DIR=$(abspath $(RUN_DIR)) KAP_PYTHON=$(abspath $(PY)) KAP_WEB_ADDR=$(RUN_ADDR) \
+	KAP_RUN_WEB=true KAP_RUN_CELERY=$$celery KAP_RUN_EMBEDDED=$$embedded \
+	exec $(VENV)/bin/supervisord -n -c deploy/supervisor/run.conf
 
 test: venv
 	@rc=0; $(PY) -m pytest --numprocesses=$(TEST_WORKERS) --dist=worksteal $(PYTEST_ARGS) || rc=$$?; \

@@ -1,0 +1,33 @@
+"""Gunicorn's settings for compose, the Dockerfile and the systemd unit: `gunicorn -c deploy/gunicorn.conf.py`.
+
+SIGTERM is a graceful stop: the arbiter stops accepting, lets each worker finish the request in hand for up
+to ``graceful_timeout`` seconds, then kills what is left. The supervisor's stop timeout (compose
+``stop_grace_period``, systemd ``TimeoutStopSec``) is longer than that, so gunicorn always gets its full
+grace before anything is killed.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SystemExit(f"Environment variable {name} must be a whole number of at least 1, not {raw!r}")
+    return value
+
+
+bind = os.environ.get("GUNICORN_BIND", "").strip() or "0.0.0.0:8000"  # noqa: S104 - inside the container
+workers = _positive_int("WEB_CONCURRENCY", 3)
+# A worker silent for longer than this (a stuck request) is killed and replaced.
+timeout = _positive_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _positive_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+accesslog = "-"
+errorlog = "-"
