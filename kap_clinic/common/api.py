@@ -12,22 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
-
-
-class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, with JSON nested too deeply for Python's decoder (``[[[[…`` a hundred
-    thousand deep) refused as a parse error (400) instead of a RecursionError (500)."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
 class Pagination(PageNumberPagination):

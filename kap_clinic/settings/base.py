@@ -335,7 +335,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "kap_clinic.common.api.Pagination",
     "DEFAULT_PARSER_CLASSES": [
-        "kap_clinic.common.api.SafeJSONParser",
+        "kap_clinic.common.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
