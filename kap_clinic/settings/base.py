@@ -105,6 +105,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Liveness of the background jobs (kap_clinic/ops/): the sweep runs every JOBS_SWEEP_EVERY_SECONDS;
+# /healthz/jobs and the admins' banner call jobs "late" when no sweep has finished for
+# JOBS_LATE_AFTER_SECONDS and "down" (503) after JOBS_DOWN_AFTER_SECONDS. Workers, beat and the
+# embedded runner refresh their own row every JOBS_HEARTBEAT_SECONDS. All from the environment, so a
+# fault drill can start worker and beat with seconds instead of minutes.
+JOBS_SWEEP_EVERY_SECONDS = env_value("JOBS_SWEEP_EVERY_SECONDS", env.int, 60)
+JOBS_LATE_AFTER_SECONDS = env_value("JOBS_LATE_AFTER_SECONDS", env.int, 180)
+JOBS_DOWN_AFTER_SECONDS = env_value("JOBS_DOWN_AFTER_SECONDS", env.int, 600)
+JOBS_HEARTBEAT_SECONDS = env_value("JOBS_HEARTBEAT_SECONDS", env.int, 30)
+for _name in (
+    "JOBS_SWEEP_EVERY_SECONDS",
+    "JOBS_LATE_AFTER_SECONDS",
+    "JOBS_DOWN_AFTER_SECONDS",
+    "JOBS_HEARTBEAT_SECONDS",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"Environment variable {_name} must be 1 or more (seconds).")
+if not JOBS_SWEEP_EVERY_SECONDS < JOBS_LATE_AFTER_SECONDS < JOBS_DOWN_AFTER_SECONDS:
+    raise ImproperlyConfigured(
+        "Environment variables JOBS_SWEEP_EVERY_SECONDS < JOBS_LATE_AFTER_SECONDS < JOBS_DOWN_AFTER_SECONDS must hold."
+    )
+# Beat records its ticks through this scheduler (the default one, plus a liveness row).
+CELERY_BEAT_SCHEDULER = "kap_clinic.ops.beat:RecordingScheduler"
 # The beat schedule is code so it is reviewed in diffs; later issues add the reminder sweep here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {
@@ -115,7 +138,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # jobs the broker lost (sessions_app/tasks.py). Exactly one beat must run.
     "jobs-sweep": {
         "task": "sessions_app.tasks.jobs_sweep_task",
-        "schedule": crontab(),  # every minute
+        "schedule": timedelta(seconds=JOBS_SWEEP_EVERY_SECONDS),
     },
     # Tamper evidence: chain the audit events older than ten minutes into the next seal.
     "audit-seal": {
@@ -153,6 +176,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "kap_clinic.accounts",
     "kap_clinic.audit",
+    "kap_clinic.ops",
     "patients",
     "consent",
     "sessions_app",
