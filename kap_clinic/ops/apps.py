@@ -10,7 +10,8 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         """Record every task's outcome and the sweep's runs (Celery signals, in the worker and in
-        embedded mode alike)."""
-        from . import signals
+        embedded mode alike), and put the jobs banner on the dashboard."""
+        from . import panels, signals
 
         signals.connect()
+        panels.register()
