@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", home_views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("healthz/jobs", ops_views.healthz_jobs, name="healthz_jobs"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("accounts/", include("kap_clinic.accounts.urls")),
     path("audit/", include("kap_clinic.audit.urls")),
     path("patients/", include("patients.urls")),

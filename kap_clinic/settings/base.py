@@ -6,6 +6,7 @@ Everything that varies by deployment comes from the environment (see ``.env.exam
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import zoneinfo
 from datetime import timedelta
@@ -185,6 +186,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Times every request but static files, by view name (/metrics).
+    "kap_clinic.ops.middleware.RequestMetricsMiddleware",
     "kap_clinic.common.middleware.RequestIdMiddleware",
     "kap_clinic.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -406,6 +409,17 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept default
+
+# --- Monitoring (kap_clinic/ops/) --------------------------------------------------------------
+# /metrics answers a request that carries "Authorization: Bearer <METRICS_TOKEN>" (empty: no token
+# works) or comes from METRICS_ALLOWED_NETWORKS: the connection and, behind our own proxies
+# (DJANGO_TRUSTED_PROXY_HOPS), the client they relay must both be inside.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env_value("METRICS_ALLOWED_NETWORKS", env.list, ["127.0.0.0/8", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n.strip(), strict=False)) for n in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"Environment variable METRICS_ALLOWED_NETWORKS is malformed: {exc}") from exc
 
 LOGGING = {
     "version": 1,
