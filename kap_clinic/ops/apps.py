@@ -10,7 +10,7 @@ class OpsConfig(AppConfig):
 
     def ready(self) -> None:
         """Record every task's outcome and the sweep's runs (Celery signals, in the worker and in
-        embedded mode alike), and put the jobs banner on the dashboard."""
+        embedded mode alike), carry the request id into tasks, and put the jobs banner on the dashboard."""
         from . import panels, signals
 
         signals.connect()

@@ -1,4 +1,4 @@
-"""Celery signal handlers: every task's outcome and run time, the sweep's runs.
+"""Celery signal handlers: every task's outcome and run time, the sweep's runs, the request id.
 
 Connected once from ``OpsConfig.ready()``, so they run in workers and, for eager tasks, in the web
 process and the embedded runner alike. A handler that raised would fail the task it watches, so
@@ -17,24 +17,50 @@ from celery.exceptions import Retry
 from celery.states import FAILURE, RETRY, SUCCESS
 from django.conf import settings
 
+from kap_clinic.common import context
+
 from . import services
 
 log = logging.getLogger("kap_clinic.jobs")
 
+# The message header that carries the id of the request that enqueued a task.
+REQUEST_ID_HEADER = "kap_request_id"
 # The beat entry of the sweep; its task name is read from the schedule, so ops names no domain task.
 SWEEP_ENTRY = "jobs-sweep"
 
 _started: dict[str, float] = {}
+_context_tokens: dict[str, Any] = {}
 
 
 def sweep_task_name() -> str:
     return settings.CELERY_BEAT_SCHEDULE.get(SWEEP_ENTRY, {}).get("task", "")
 
 
+def _add_request_id(headers: dict | None = None, **_: Any) -> None:
+    try:
+        request_id = context.current().request_id
+        if request_id and headers is not None:
+            headers.setdefault(REQUEST_ID_HEADER, request_id)
+    except Exception:  # noqa: S110 - a publish must never fail for a log detail
+        pass
+
+
+def _request_id_of(task: Any) -> str | None:
+    """The header as a worker sees it (a message header becomes a request attribute), or as
+    ``apply(headers=...)`` passes it."""
+    request = task.request
+    return request.get(REQUEST_ID_HEADER) or (request.get("headers") or {}).get(REQUEST_ID_HEADER)
+
+
 def _task_started(task_id: str | None = None, task: Any = None, **_: Any) -> None:
     try:
         if task_id:
             _started[task_id] = time.monotonic()
+        request_id = _request_id_of(task) if task is not None else None
+        if request_id and task_id:
+            # In a worker: the enqueuing request's id for this task's log lines. (An eager task runs
+            # inside the request, whose id is already current.)
+            _context_tokens[task_id] = context.set_current(context.RequestContext(request_id=str(request_id)[:64]))
         if task is not None and task.name == sweep_task_name():
             services.sweep_started()
     except Exception as exc:
@@ -56,6 +82,9 @@ def _task_finished(
 ) -> None:
     try:
         started = _started.pop(task_id, None) if task_id else None
+        token = _context_tokens.pop(task_id, None) if task_id else None
+        if token is not None:
+            context.reset(token)
         if task is None:
             return
         duration_ms = int((time.monotonic() - started) * 1000) if started is not None else 0
@@ -74,5 +103,6 @@ def _task_finished(
 
 
 def connect() -> None:
+    celery_signals.before_task_publish.connect(_add_request_id, dispatch_uid="kap_ops_request_id", weak=False)
     celery_signals.task_prerun.connect(_task_started, dispatch_uid="kap_ops_task_started", weak=False)
     celery_signals.task_postrun.connect(_task_finished, dispatch_uid="kap_ops_task_finished", weak=False)

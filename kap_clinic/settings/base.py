@@ -410,7 +410,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept default
 
-# --- Monitoring (kap_clinic/ops/) --------------------------------------------------------------
+# --- Monitoring and logs (kap_clinic/ops/) ---------------------------------------------------
 # /metrics answers a request that carries "Authorization: Bearer <METRICS_TOKEN>" (empty: no token
 # works) or comes from METRICS_ALLOWED_NETWORKS: the connection and, behind our own proxies
 # (DJANGO_TRUSTED_PROXY_HOPS), the client they relay must both be inside.
@@ -421,11 +421,27 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"Environment variable METRICS_ALLOWED_NETWORKS is malformed: {exc}") from exc
 
+# "text" (one line a record) or "json" (JSON lines for a log shipper). Both carry the request id, which
+# the tasks a request enqueues carry too. Log lines hold ids and error classes, never patient data.
+LOG_FORMAT = env("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("Environment variable LOG_FORMAT must be text or json.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "kap_clinic.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kap_clinic.ops.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
