@@ -5,12 +5,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from kap_clinic.common import health
+from kap_clinic.ops import views as ops_views
 from patients.views import home as home_views
 
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("dashboard/", home_views.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/jobs", ops_views.healthz_jobs, name="healthz_jobs"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("accounts/", include("kap_clinic.accounts.urls")),
     path("audit/", include("kap_clinic.audit.urls")),
     path("patients/", include("patients.urls")),

@@ -1,4 +1,11 @@
-"""/healthz: database and (when configured) Redis status as JSON; 503 when anything is down."""
+"""/healthz: the web tier's own check, for a load balancer.
+
+503 only when the database does not answer: without it no page works, so this instance should get no
+traffic. Redis is reported in the body ("degraded") but is no 503: pages work without it (sessions
+fall back to the database, jobs wait as rows), and taking every web instance out of rotation for a
+Redis outage would turn a degraded service into none. The background jobs have their own endpoint
+for monitoring, /healthz/jobs (kap_clinic/ops/views.py).
+"""
 
 from __future__ import annotations
 
@@ -35,5 +42,7 @@ def _check_redis() -> str:
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _check_database()}
     checks["redis"] = _check_redis() if settings.REDIS_URL else "not configured (embedded jobs)"
-    healthy = all(v == "ok" or v.startswith("not configured") for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "error", "checks": checks}, status=503)
+    degraded = checks["redis"].startswith("error")
+    return JsonResponse({"status": "degraded" if degraded else "ok", "checks": checks}, status=200)

@@ -6,6 +6,7 @@ Everything that varies by deployment comes from the environment (see ``.env.exam
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import zoneinfo
 from datetime import timedelta
@@ -105,6 +106,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Liveness of the background jobs (kap_clinic/ops/): the sweep runs every JOBS_SWEEP_EVERY_SECONDS;
+# /healthz/jobs and the admins' banner call jobs "late" when no sweep has finished for
+# JOBS_LATE_AFTER_SECONDS and "down" (503) after JOBS_DOWN_AFTER_SECONDS. Workers, beat and the
+# embedded runner refresh their own row every JOBS_HEARTBEAT_SECONDS. All from the environment, so a
+# fault drill can start worker and beat with seconds instead of minutes.
+JOBS_SWEEP_EVERY_SECONDS = env_value("JOBS_SWEEP_EVERY_SECONDS", env.int, 60)
+JOBS_LATE_AFTER_SECONDS = env_value("JOBS_LATE_AFTER_SECONDS", env.int, 180)
+JOBS_DOWN_AFTER_SECONDS = env_value("JOBS_DOWN_AFTER_SECONDS", env.int, 600)
+JOBS_HEARTBEAT_SECONDS = env_value("JOBS_HEARTBEAT_SECONDS", env.int, 30)
+for _name in (
+    "JOBS_SWEEP_EVERY_SECONDS",
+    "JOBS_LATE_AFTER_SECONDS",
+    "JOBS_DOWN_AFTER_SECONDS",
+    "JOBS_HEARTBEAT_SECONDS",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"Environment variable {_name} must be 1 or more (seconds).")
+if not JOBS_SWEEP_EVERY_SECONDS < JOBS_LATE_AFTER_SECONDS < JOBS_DOWN_AFTER_SECONDS:
+    raise ImproperlyConfigured(
+        "Environment variables JOBS_SWEEP_EVERY_SECONDS < JOBS_LATE_AFTER_SECONDS < JOBS_DOWN_AFTER_SECONDS must hold."
+    )
+# Beat records its ticks through this scheduler (the default one, plus a liveness row).
+CELERY_BEAT_SCHEDULER = "kap_clinic.ops.beat:RecordingScheduler"
 # The beat schedule is code so it is reviewed in diffs; later issues add the reminder sweep here.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "clear-expired-sessions": {
@@ -115,7 +139,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # jobs the broker lost (sessions_app/tasks.py). Exactly one beat must run.
     "jobs-sweep": {
         "task": "sessions_app.tasks.jobs_sweep_task",
-        "schedule": crontab(),  # every minute
+        "schedule": timedelta(seconds=JOBS_SWEEP_EVERY_SECONDS),
     },
     # Tamper evidence: chain the audit events older than ten minutes into the next seal.
     "audit-seal": {
@@ -153,6 +177,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "kap_clinic.accounts",
     "kap_clinic.audit",
+    "kap_clinic.ops",
     "patients",
     "consent",
     "sessions_app",
@@ -161,6 +186,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Times every request but static files, by view name (/metrics).
+    "kap_clinic.ops.middleware.RequestMetricsMiddleware",
     "kap_clinic.common.middleware.RequestIdMiddleware",
     "kap_clinic.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -388,11 +415,38 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag; kept default
 
+# --- Monitoring and logs (kap_clinic/ops/) ---------------------------------------------------
+# /metrics answers a request that carries "Authorization: Bearer <METRICS_TOKEN>" (empty: no token
+# works) or comes from METRICS_ALLOWED_NETWORKS: the connection and, behind our own proxies
+# (DJANGO_TRUSTED_PROXY_HOPS), the client they relay must both be inside.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env_value("METRICS_ALLOWED_NETWORKS", env.list, ["127.0.0.0/8", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [str(ipaddress.ip_network(n.strip(), strict=False)) for n in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"Environment variable METRICS_ALLOWED_NETWORKS is malformed: {exc}") from exc
+
+# "text" (one line a record) or "json" (JSON lines for a log shipper). Both carry the request id, which
+# the tasks a request enqueues carry too. Log lines hold ids and error classes, never patient data.
+LOG_FORMAT = env("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("Environment variable LOG_FORMAT must be text or json.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "kap_clinic.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "kap_clinic.ops.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

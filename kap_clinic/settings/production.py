@@ -33,6 +33,14 @@ STAFF_MFA_REQUIRED = env_value("STAFF_MFA_REQUIRED", env.bool, True)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_value("DJANGO_SECURE_SSL_REDIRECT", env.bool, True)
+# Load balancers, container healthchecks and Prometheus probe gunicorn directly over plain HTTP, not
+# through the TLS proxy: a redirect to https would read as "down". (No page with patient data here.)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/jobs$", r"^metrics$"]
+
+# A metrics token is a password for the monitoring system: long and random, or none at all.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters in production (or unset).")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365

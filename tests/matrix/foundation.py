@@ -62,6 +62,12 @@ CASES = [
     Case("dashboard", STAFF_OK),
     Case("healthz", PUBLIC),
     Case("healthz", {"anonymous": 405}, method="post", default=405),
+    # Monitoring: no login for anyone. No sweep has run in the matrix's database, so the jobs are "down".
+    Case("healthz_jobs", {p: 503 for p in PUBLIC}),
+    Case("healthz_jobs", {"anonymous": 405}, method="post", default=405),
+    # The test client connects from 127.0.0.1, inside the default METRICS_ALLOWED_NETWORKS: allowed by
+    # address, whoever is signed in (tests/ops/test_metrics.py refuses the outside).
+    Case("metrics", PUBLIC),
     Case("portal:home", {"patient_user": 200, "other_patient_user": 200}, default=403),
     # Accounts
     Case("accounts:login", {"anonymous": 200}, default=302),

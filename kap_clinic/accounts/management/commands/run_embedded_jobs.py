@@ -13,8 +13,11 @@ from datetime import timedelta
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from kap_clinic.celery import app
+from kap_clinic.ops.models import JobHeartbeat
+from kap_clinic.ops.services import heartbeat_record
 
 log = logging.getLogger("kap_clinic.jobs")
 
@@ -39,14 +42,17 @@ class Command(BaseCommand):
             name: (spec["task"], _as_schedule(spec["schedule"])) for name, spec in settings.CELERY_BEAT_SCHEDULE.items()
         }
         app.loader.import_default_modules()
+        started_at = timezone.now()
         if options["once"]:
+            heartbeat_record(name=JobHeartbeat.EMBEDDED, started_at=started_at, reconnect=True)
             for name, (task_name, _) in entries.items():
                 self._run(name, task_name)
             return
         last_run = {name: app.now() for name in entries}
         self.stdout.write(f"Embedded jobs running: {', '.join(entries) or 'none'}")
         while True:
-            wait = 30.0
+            heartbeat_record(name=JobHeartbeat.EMBEDDED, started_at=started_at, reconnect=True)
+            wait = float(settings.JOBS_HEARTBEAT_SECONDS)
             for name, (task_name, sched) in entries.items():
                 due, next_in = sched.is_due(last_run[name])
                 if due:
