@@ -30,4 +30,8 @@ workers = _positive_int("WEB_CONCURRENCY", 3)
 timeout = _positive_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _positive_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 accesslog = "-"
+# The path without its query string, and no referrer: a patient search (?q=name or date of birth) must not
+# reach the access log. Method, path, status, size, milliseconds, the request id (kap_clinic/ops) and the
+# user agent are enough to follow a request.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
 errorlog = "-"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,18 +53,22 @@ def test_worker_and_beat_are_probed_by_their_own_liveness_rows(services) -> None
 @pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
 def test_the_liveness_probes_max_age_is_three_beats_in_the_containers_shell(services) -> None:
     # Compose turns $$ into $; the container's sh does the arithmetic from its own environment.
-    for name, variable in (("worker", "JOBS_HEARTBEAT_SECONDS"), ("beat", "JOBS_SWEEP_EVERY_SECONDS")):
+    # The fallbacks are the settings' defaults: a heartbeat every 30 s, a sweep every 60 s.
+    for name, variable, default_age in (
+        ("worker", "JOBS_HEARTBEAT_SECONDS", settings.JOBS_HEARTBEAT_SECONDS * 3),
+        ("beat", "JOBS_SWEEP_EVERY_SECONDS", settings.JOBS_SWEEP_EVERY_SECONDS * 3),
+    ):
         command = _probe(services[name]).replace("$$", "$").replace("python manage.py", "echo")
         default = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env={}, check=True)  # noqa: S603, S607
-        assert default.stdout.split() == ["jobs_alive", name, "--max-age", "90"]
+        assert default.stdout.split() == ["jobs_alive", name, "--max-age", str(default_age)]
         raised = subprocess.run(  # noqa: S603
             ["sh", "-c", command],  # noqa: S607
             capture_output=True,
             text=True,
-            env={variable: "60"},
+            env={variable: "20"},
             check=True,
         )
-        assert raised.stdout.split()[-1] == "180"
+        assert raised.stdout.split()[-1] == "60"
 
 
 def test_the_image_runs_gunicorn_with_the_shared_config_as_pid_1() -> None:

@@ -139,7 +139,9 @@ def test_sigterm_lets_gunicorn_finish_the_request_in_flight(tmp_path) -> None:
         answer: dict[str, object] = {}
 
         def ask() -> None:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=20) as response:  # noqa: S310
+            url = f"http://127.0.0.1:{port}/patients/?q=Avery+Quinn+1984-03-02"
+            request = urllib.request.Request(url, headers={"Referer": f"http://127.0.0.1:{port}/?q=Avery"})  # noqa: S310
+            with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
                 answer.update(status=response.status, body=response.read())
 
         client = threading.Thread(target=ask)
@@ -154,7 +156,8 @@ def test_sigterm_lets_gunicorn_finish_the_request_in_flight(tmp_path) -> None:
             gunicorn.kill()
         output = gunicorn.communicate(timeout=10)[0].decode(errors="replace")
     assert "Handling signal: term" in output
-    assert '"GET / HTTP/1.1" 200' in output  # the access log goes to stdout
+    assert '"GET /patients/ HTTP/1.1" 200' in output  # the access log goes to stdout
+    assert "Avery" not in output and "1984" not in output  # no search terms (PHI) from the query or referrer
 
 
 def _free_port() -> int:
