@@ -9,6 +9,7 @@ grace before anything is killed.
 from __future__ import annotations
 
 import os
+import shutil
 
 
 def _positive_int(name: str, default: int) -> int:
@@ -35,3 +36,20 @@ accesslog = "-"
 # user agent are enough to follow a request.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s "%(a)s"'
 errorlog = "-"
+
+
+# Prometheus with several workers (kap_clinic/ops/metrics.py): when PROMETHEUS_MULTIPROC_DIR is set, the
+# workers write their samples to files in that folder and /metrics adds them up. The folder starts empty
+# at each start, and a worker that exits is marked dead so its live gauges stop counting.
+def on_starting(server: object) -> None:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,7 +29,8 @@ def _gunicorn_settings(monkeypatch, **env: str) -> dict:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     namespace = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
-    return {k: v for k, v in namespace.items() if not k.startswith("_") and k != "os" and k != "annotations"}
+    modules = ("os", "shutil", "annotations")
+    return {k: v for k, v in namespace.items() if not k.startswith("_") and k not in modules}
 
 
 def test_gunicorn_config_defaults_are_real_gunicorn_settings(monkeypatch) -> None:
@@ -176,3 +178,18 @@ def _wait_for(predicate: Callable[[], bool], seconds: float) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_with_a_metrics_folder_gunicorn_empties_it_at_start_and_marks_exited_workers_dead(
+    monkeypatch, tmp_path
+) -> None:
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_999.db").write_bytes(b"left by the last run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    config["on_starting"](None)
+    assert folder.is_dir() and not any(folder.iterdir())
+    (folder / "gauge_livesum_4242.db").write_bytes(b"")
+    config["child_exit"](None, types.SimpleNamespace(pid=4242))
+    assert not (folder / "gauge_livesum_4242.db").exists()  # prometheus_client removes a dead worker's live gauges
