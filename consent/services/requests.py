@@ -23,10 +23,12 @@ from kap_clinic.accounts.models import User
 from kap_clinic.accounts.permissions import user_is_active
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, ValidationFailed
+from kap_clinic.common.jobs import enqueue_after_commit
 from patients.models import Patient
 
 from .. import selectors
 from ..models import ConsentDocument, ConsentKind, PortalInvitation, SigningRequest
+from ..tasks import consent_request_email_task, portal_invitation_email_task
 from ._common import require_staff_for
 
 REQUEST_VALID_DAYS_DEFAULT = 14
@@ -87,9 +89,7 @@ def patient_portal_invite(*, actor: User, patient: Patient) -> PortalInvitation:
     invitation.expires_at = timezone.now() + invitation_valid_for()
     invitation.save()
     audit_record(actor=actor, action="patient.portal_invited", target=invitation, patient=patient)
-    from ..tasks import portal_invitation_email_task
-
-    transaction.on_commit(lambda: portal_invitation_email_task.delay(invitation.id))
+    enqueue_after_commit(portal_invitation_email_task, invitation.id)
     return invitation
 
 
@@ -197,9 +197,7 @@ def create_signing_request(
     request.save()
     audit_record(actor=actor, action="consent.requested", target=request, patient=patient, changed_fields=["document"])
     if deliver:
-        from ..tasks import consent_request_email_task
-
-        transaction.on_commit(lambda: consent_request_email_task.delay(request.id))
+        enqueue_after_commit(consent_request_email_task, request.id)
     return request
 
 
