@@ -1,6 +1,9 @@
-"""Fixtures for consent tests: published demo documents, a pending request, a signed record."""
+"""Fixtures for consent tests: published demo documents, a pending request, a signed record, a
+patient without a portal account, and a broker that goes away (tests/brokers.py)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
@@ -8,6 +11,8 @@ from consent import selectors, services
 from consent.demo import seed_consent_documents
 from consent.models import ConsentKind
 from consent.signature import generated_signature_png, png_data_url
+from patients.models import CareTeamMembership, Patient
+from tests.brokers import broker_down, own_redis  # noqa: F401 - a broker that goes away and comes back
 
 
 @pytest.fixture
@@ -18,6 +23,20 @@ def documents(personas):
 @pytest.fixture
 def signature_url() -> str:
     return png_data_url(generated_signature_png("Jordan Ellis"))
+
+
+@pytest.fixture
+def newcomer(personas) -> Patient:
+    """On the prescriber's care team, with an email address and no portal account yet."""
+    patient = Patient.objects.create(
+        legal_first_name="Nia",
+        legal_last_name="Newcomer",
+        date_of_birth=dt.date(1994, 4, 4),
+        email="nia.newcomer@example.com",
+        status=Patient.Status.ELIGIBLE,
+    )
+    CareTeamMembership.objects.create(patient=patient, clinician=personas.prescriber)
+    return patient
 
 
 @pytest.fixture
