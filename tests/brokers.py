@@ -1,8 +1,8 @@
 """A broker that goes away and comes back, for the tests of what survives an outage.
 
-- ``broker_down`` (embedded mode): publishing points at a closed port and fails in milliseconds;
-  calling the fixture's value brings the broker "back", which in this process means tasks run
-  in-process again, the way the embedded mode runs them.
+- ``broker_down`` / ``broker_away()`` (embedded mode): publishing points at a closed port and
+  fails in milliseconds; calling the value brings the broker "back", which in this process means
+  tasks run in-process again, the way the embedded mode runs them.
 - ``own_redis`` (services mode): a redis-server of the test's own on a free port, which it stops
   and starts (the shared one is never touched). Skips without REDIS_URL, PostgreSQL and redis-server.
 """
@@ -13,6 +13,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,8 +35,9 @@ def forget_connections() -> None:
     app._local.__dict__.pop("backend", None)
 
 
-@pytest.fixture
-def broker_down():
+@contextmanager
+def broker_away() -> Iterator[Callable[[], None]]:
+    """Publishing fails from here on; call the value (or leave the block) and the broker is back."""
     saved = (app.conf.task_always_eager, app.conf.broker_url)
     forget_connections()
     app.conf.task_always_eager = False
@@ -44,8 +47,16 @@ def broker_down():
         forget_connections()
         app.conf.task_always_eager, app.conf.broker_url = saved
 
-    yield back
-    back()
+    try:
+        yield back
+    finally:
+        back()
+
+
+@pytest.fixture
+def broker_down():
+    with broker_away() as back:
+        yield back
 
 
 def free_port() -> int:
