@@ -29,7 +29,9 @@ def publish(task: Any, *args: Any) -> bool:
     and swallowed the same way, since the sweep catches up on it as on a lost message.
     """
     try:
-        task.apply_async(args=list(args), **PUBLISH_ONCE)
+        # ignore_result: the row, not the result store, says what happened. Asking for a result
+        # would also have the request subscribe to it first, which with Redis away retries ~20 s.
+        task.apply_async(args=list(args), ignore_result=True, **PUBLISH_ONCE)
     except Exception:
         if task.app.conf.task_always_eager:
             log.warning("job %s%s failed in-process; left for the sweep", task.name, tuple(args), exc_info=True)
