@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 
 from consent import selectors, services
 from consent.demo import seed_consent_documents
@@ -61,6 +62,26 @@ def sign_kwargs(request, signature_url: str, **overrides) -> dict:
     }
     values.update(overrides)
     return values
+
+
+def signing_form(request, signature_url: str) -> dict[str, str]:
+    """What the portal's signing page posts for ``request``, everything agreed."""
+    values = sign_kwargs(request, signature_url)
+    return {
+        "agree": "on",
+        "typed_name": values["typed_name"],
+        "signature": values["signature_data_url"],
+        "shown_text_sha256": values["shown_text_sha256"],
+        "accept_electronic_records": "on",
+        "shown_electronic_records_sha256": values["shown_electronic_records_sha256"],
+    }
+
+
+def client_of(user) -> Client:  # noqa: ANN001
+    """A test client of its own, logged in as ``user`` (a staff member and a patient side by side)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

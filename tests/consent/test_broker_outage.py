@@ -14,7 +14,6 @@ import re
 import time
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,28 +23,10 @@ from kap_clinic.audit.models import AuditEvent
 from sessions_app.tasks import jobs_sweep_task
 from tests.brokers import broker_away
 
-from .conftest import sign_kwargs
+from .conftest import client_of, signing_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REQUEST_LINK = re.compile(r"/portal/consents/link/(?P<token>[0-9a-f]{64})/")
-
-
-def signing_form(request: SigningRequest, signature_url: str) -> dict[str, str]:
-    values = sign_kwargs(request, signature_url)
-    return {
-        "agree": "on",
-        "typed_name": values["typed_name"],
-        "signature": values["signature_data_url"],
-        "shown_text_sha256": values["shown_text_sha256"],
-        "accept_electronic_records": "on",
-        "shown_electronic_records_sha256": values["shown_electronic_records_sha256"],
-    }
-
-
-def client_of(user) -> Client:  # noqa: ANN001
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_with_the_broker_down_signing_requesting_and_inviting_answer_as_usual_and_the_sweep_sends_each_once(
