@@ -25,7 +25,8 @@ from tests.workers import start_worker, stop_worker, worker_env
 
 from .conftest import client_of, signing_form
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+# Serialized like the other transactional consent tests (see test_broker_outage.py).
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 NOTHING = {"requests": 0, "invitations": 0}
 
 
