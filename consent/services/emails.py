@@ -130,8 +130,9 @@ def consent_emails_relay(*, now: dt.datetime | None = None, limit: int = RELAY_L
     """The sweep's part for consent emails: hand over again those that should have gone and did not.
 
     Unsent, unclaimed (or claimed by a dead worker), still usable and untouched for ``RELAY_AFTER``;
-    signing requests only when their email was wanted. Oldest first, at most ``limit`` of each;
-    stops at the first hand-over the broker refuses. Returns how many of each were handed over.
+    signing requests only when their email was wanted. Least recently touched first (a failed send
+    goes to the back, so it cannot hold up the others), at most ``limit`` of each; stops at the
+    first hand-over the broker refuses. Returns how many of each were handed over.
     """
     now = now or timezone.now()
     waiting = Q(
