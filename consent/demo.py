@@ -11,6 +11,7 @@ import datetime as dt
 from kap_clinic.accounts.models import User
 from kap_clinic.common.clock import clinic_localtime
 from kap_clinic.common.demo_clock import simulated_clock
+from kap_clinic.common.jobs import enqueue_after_commit
 from patients.models import Patient
 
 from . import selectors, services
@@ -250,8 +251,6 @@ def seed_consent(users: dict[str, User], patients: dict[str, Patient]) -> None:
 
 def _render_missing_pdfs(patient: Patient) -> None:
     """Queue the PDF jobs a previous seed left undone (e.g. no worker was running), after commit."""
-    from django.db import transaction
-
     from .tasks import consent_pdf_render_task
 
     for record in ConsentRecord.objects.filter(patient=patient).select_related("countersignature"):
@@ -260,4 +259,4 @@ def _render_missing_pdfs(patient: Patient) -> None:
             stages.append(ConsentPdf.Stage.COUNTERSIGNED)
         for stage in stages:
             if not ConsentPdf.objects.filter(record=record, stage=stage).exists():
-                transaction.on_commit(lambda r=record.id, s=stage: consent_pdf_render_task.delay(r, s))
+                enqueue_after_commit(consent_pdf_render_task, record.id, stage)

@@ -170,6 +170,9 @@ class PortalInvitation(BaseModel):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The sender's claim (a conditional UPDATE), so a late task and the sweep's relay never both send.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -201,7 +204,13 @@ class SigningRequest(BaseModel):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Decided when the request is made (the patient has an email, a portal account and has not
+    # withdrawn electronic records); the sweep hands over again only the emails meant to go.
+    email_wanted = models.BooleanField(default=False)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The sender's claim (a conditional UPDATE), so a late task and the sweep's relay never both send.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,8 +1,10 @@
-"""Background jobs of the consent app. IDs only in messages; each task calls one service."""
+"""Background jobs of the consent app. IDs only in messages; each task calls one service.
+
+The email tasks do not retry themselves: a failed send frees its row, and the minute sweep's
+relay (``services.consent_emails_relay``) hands it over again, a bounded number of times.
+"""
 
 from __future__ import annotations
-
-from smtplib import SMTPException
 
 from celery import shared_task
 
@@ -22,12 +24,7 @@ def consent_pdf_render_task(record_id: int, stage: str) -> str:
     return str(consent_pdf_render(record_id=record_id, stage=stage).public_id)
 
 
-@shared_task(
-    name="consent.tasks.consent_request_email_task",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="consent.tasks.consent_request_email_task")
 def consent_request_email_task(request_id: int) -> bool:
     """Email a signing request's link (once; skipped when no longer pending)."""
     from .services import signing_request_email_send
@@ -35,12 +32,7 @@ def consent_request_email_task(request_id: int) -> bool:
     return signing_request_email_send(request_id=request_id)
 
 
-@shared_task(
-    name="consent.tasks.portal_invitation_email_task",
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="consent.tasks.portal_invitation_email_task")
 def portal_invitation_email_task(invitation_id: int) -> bool:
     """Email a portal invitation's set-password link (once)."""
     from .services import portal_invitation_email_send

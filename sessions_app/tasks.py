@@ -3,7 +3,8 @@ to run twice (claims are conditional UPDATEs on the rows, which are the source o
 
 - ``jobs_sweep_task`` (beat, every minute): plans consent reminders and reminders on channels a
   patient chose after booking, recovers claims of dead workers, sends due reminders, hands report
-  jobs the broker lost back to it, and renders signed consent snapshots whose own task never ran.
+  jobs the broker lost back to it, renders signed consent snapshots whose own task never ran, and
+  hands over again the signing-request and portal-invitation emails that never went.
 - ``reminder_send_task`` (``sessions_app.reminders.tasks``): send one reminder now (an admin's resend).
 - ``report_render_task`` (``sessions_app.reports.tasks``): render one report.
 
@@ -22,6 +23,7 @@ __all__ = ["jobs_sweep_task", "reminder_send_task", "report_render_task"]
 
 @shared_task(name="sessions_app.tasks.jobs_sweep_task", acks_late=True)
 def jobs_sweep_task() -> dict:
+    from consent.services import consent_emails_relay
     from sessions_app.reminders.services import delivery, planning
     from sessions_app.reports.services import consent_snapshots_catch_up, reports_relay
 
@@ -33,4 +35,5 @@ def jobs_sweep_task() -> dict:
     result["reminders"] = delivery.reminders_send_due()
     result["reports"] = reports_relay()
     result["consent_snapshots"] = consent_snapshots_catch_up()
+    result["consent_emails"] = consent_emails_relay()
     return result

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from .documents import consent_document_create, consent_document_publish, consent_document_update
+from .emails import consent_emails_relay, portal_invitation_email_send, signing_request_email_send, signing_request_link
 from .pdfs import VerifyResult, consent_pdf_download, consent_pdf_render, consent_verify
 from .requests import (
     consent_request_signature,
     patient_portal_invite,
     portal_invitation_accept,
-    portal_invitation_email_send,
     signing_link_set_password,
-    signing_request_email_send,
-    signing_request_link,
 )
 from .signing import consent_countersign, consent_revoke, consent_sign, normalise_name
 
@@ -21,6 +19,7 @@ __all__ = [
     "consent_document_create",
     "consent_document_publish",
     "consent_document_update",
+    "consent_emails_relay",
     "consent_pdf_download",
     "consent_pdf_render",
     "consent_request_signature",

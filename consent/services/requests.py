@@ -1,7 +1,8 @@
 """Signing requests and portal invitations: the emailed, single-use, expiring links.
 
 Only the SHA-256 of a link token is stored (see ``selectors.make_token``). Emails go out from a
-Celery task after commit, carrying the link and nothing clinical.
+Celery task after commit, carrying the link and nothing clinical (``emails.py``; the minute sweep
+hands over again any the broker lost).
 """
 
 from __future__ import annotations
@@ -13,20 +14,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from kap_clinic.accounts.models import User
 from kap_clinic.accounts.permissions import user_is_active
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, ValidationFailed
+from kap_clinic.common.jobs import enqueue_after_commit
 from patients.models import Patient
 
 from .. import selectors
 from ..models import ConsentDocument, ConsentKind, PortalInvitation, SigningRequest
+from ..tasks import consent_request_email_task, portal_invitation_email_task
 from ._common import require_staff_for
 
 REQUEST_VALID_DAYS_DEFAULT = 14
@@ -87,9 +87,7 @@ def patient_portal_invite(*, actor: User, patient: Patient) -> PortalInvitation:
     invitation.expires_at = timezone.now() + invitation_valid_for()
     invitation.save()
     audit_record(actor=actor, action="patient.portal_invited", target=invitation, patient=patient)
-    from ..tasks import portal_invitation_email_task
-
-    transaction.on_commit(lambda: portal_invitation_email_task.delay(invitation.id))
+    enqueue_after_commit(portal_invitation_email_task, invitation.id)
     return invitation
 
 
@@ -170,7 +168,8 @@ def create_signing_request(
 
     Older pending requests of the same kind for the patient are cancelled, so only the newest
     link works. The email goes out only when the patient has an email and has not withdrawn
-    consent to electronic records; otherwise the request waits in the portal and the chart.
+    consent to electronic records; otherwise the request waits in the portal and the chart. The
+    decision is kept on the row (``email_wanted``) for the sweep's relay.
     """
     for old in SigningRequest.objects.select_for_update().filter(
         patient=patient, document__kind_id=document.kind_id, used_at__isnull=True, cancelled_at__isnull=True
@@ -191,15 +190,13 @@ def create_signing_request(
                 _ensure_portal_user(actor=actor, patient=patient)
         except ValidationFailed:
             deliver = False  # e.g. the email is taken by another account: staff resolve it from the chart
-    request = SigningRequest(patient=patient, document=document, created_by=actor, reason=reason)
+    request = SigningRequest(patient=patient, document=document, created_by=actor, reason=reason, email_wanted=deliver)
     request.nonce, request.token_hash = _new_token_fields(selectors.REQUEST_SALT, request.public_id)
     request.expires_at = now + request_valid_for()
     request.save()
     audit_record(actor=actor, action="consent.requested", target=request, patient=patient, changed_fields=["document"])
     if deliver:
-        from ..tasks import consent_request_email_task
-
-        transaction.on_commit(lambda: consent_request_email_task.delay(request.id))
+        enqueue_after_commit(consent_request_email_task, request.id)
     return request
 
 
@@ -235,67 +232,6 @@ def consent_request_signature(*, actor: User, patient: Patient, kind: ConsentKin
     return create_signing_request(
         actor=actor, patient=patient, document=document, reason="requested", now=timezone.now()
     )
-
-
-# --- Emails (called by the tasks in consent/tasks.py) ---------------------------------------------
-
-
-def _send(*, template: str, to: str, context: dict) -> None:
-    # Workers run in UTC; the patient reads times in the clinic's zone.
-    with timezone.override(settings.CLINIC_TIME_ZONE):
-        _render_and_send(template=template, to=to, context=context)
-
-
-def _render_and_send(*, template: str, to: str, context: dict) -> None:
-    subject = render_to_string(f"emails/{template}/subject.txt", context).strip().replace("\n", " ")
-    body = render_to_string(f"emails/{template}/body.txt", context)
-    html = render_to_string(f"emails/{template}/body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
-    message.attach_alternative(html, "text/html")
-    message.send()
-
-
-def signing_request_link(request: SigningRequest) -> str:
-    token = selectors.make_token(salt=selectors.REQUEST_SALT, public_id=request.public_id, nonce=request.nonce)
-    return settings.SITE_URL.rstrip("/") + reverse("portal:consent_link", kwargs={"token": token})
-
-
-def invitation_link(invitation: PortalInvitation) -> str:
-    token = selectors.make_token(salt=selectors.INVITATION_SALT, public_id=invitation.public_id, nonce=invitation.nonce)
-    return settings.SITE_URL.rstrip("/") + reverse("portal:invitation", kwargs={"token": token})
-
-
-def signing_request_email_send(*, request_id: int) -> bool:
-    """Email the link of a pending request once. Returns False when there is nothing to send."""
-    request = SigningRequest.objects.select_related("patient", "patient__user").filter(pk=request_id).first()
-    if request is None or request.email_sent_at or request.status != SigningRequest.Status.PENDING:
-        return False
-    if not request.patient.email or selectors.electronic_records_withdrawn(patient=request.patient):
-        return False
-    context = {
-        "link": signing_request_link(request),
-        "expires_at": request.expires_at,
-        "clinic_name": settings.CLINIC_NAME,
-        "needs_password": request.patient.user is None or not request.patient.user.has_usable_password(),
-        "reconsent": request.reason == "reconsent",
-    }
-    _send(template="consent_request", to=request.patient.email, context=context)
-    SigningRequest.objects.filter(pk=request.pk, email_sent_at__isnull=True).update(email_sent_at=timezone.now())
-    return True
-
-
-def portal_invitation_email_send(*, invitation_id: int) -> bool:
-    invitation = PortalInvitation.objects.select_related("patient", "user").filter(pk=invitation_id).first()
-    if invitation is None or invitation.email_sent_at or not invitation.is_usable():
-        return False
-    context = {
-        "link": invitation_link(invitation),
-        "expires_at": invitation.expires_at,
-        "clinic_name": settings.CLINIC_NAME,
-    }
-    _send(template="consent_invitation", to=invitation.user.email, context=context)
-    PortalInvitation.objects.filter(pk=invitation.pk, email_sent_at__isnull=True).update(email_sent_at=timezone.now())
-    return True
 
 
 def kind_choices() -> list[tuple[str, str]]:

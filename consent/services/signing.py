@@ -14,6 +14,7 @@ from kap_clinic.accounts.models import User
 from kap_clinic.accounts.permissions import PATIENT, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
+from kap_clinic.common.jobs import enqueue_after_commit
 
 from .. import selectors
 from ..models import (
@@ -25,6 +26,7 @@ from ..models import (
     SigningRequest,
 )
 from ..signature import decode_signature
+from ..tasks import consent_pdf_render_task
 from ._common import require_care_team_clinician, require_staff_for
 
 WITNESS_MEANING = "Witnessed the patient's consent as a member of the care team"
@@ -37,9 +39,8 @@ def normalise_name(value: str) -> str:
 
 
 def _enqueue_pdf(record_id: int, stage: str) -> None:
-    from ..tasks import consent_pdf_render_task
-
-    transaction.on_commit(lambda: consent_pdf_render_task.delay(record_id, stage))
+    # A lost hand-over (broker down) is rendered by the sweep's snapshot catch-up.
+    enqueue_after_commit(consent_pdf_render_task, record_id, stage)
 
 
 def _request_state_error(request: SigningRequest) -> Conflict | None:

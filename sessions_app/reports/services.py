@@ -34,12 +34,12 @@ from kap_clinic.accounts.permissions import ADMIN, CLINICIAN, STAFF, user_has_ro
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import Conflict, InvalidTransition, PermissionDeniedError, ValidationFailed
+from kap_clinic.common.jobs import publish
 from kap_clinic.common.pdf import PdfRenderError
 from patients.models import Patient
 from patients.selectors import clinical_content_refused, patient_list_visible_to, user_is_on_care_team
 from sessions_app.clinical.models.dosing import DosingRecord, Medication
 from sessions_app.clinical.models.notes import IntegrationRecord, PreparationRecord
-from sessions_app.reminders.services.resend import PUBLISH_ONCE
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.reports.tasks import report_render_task
 from sessions_app.scheduling.models import Session, SessionKind, TreatmentCourse
@@ -222,10 +222,8 @@ def _hand_over_after_commit(report: GeneratedReport) -> None:
         GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(
             enqueued_at=timezone.now()
         )
-        try:
-            report_render_task.apply_async(args=[report_id], **PUBLISH_ONCE)
-        except Exception:
-            log.warning("broker unavailable: report %s stays queued for the sweep", report_id, exc_info=True)
+        if not publish(report_render_task, report_id):
+            # The row stays queued for the sweep, which hands unmarked rows over sooner.
             GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(enqueued_at=None)
 
     transaction.on_commit(hand_over)
@@ -316,12 +314,9 @@ def reports_relay(*, now: dt.datetime | None = None) -> dict[str, int]:
     handed = 0
     for report_id in GeneratedReport.objects.filter(lost).order_by("created_at").values_list("pk", flat=True)[:100]:
         GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(enqueued_at=now)
-        try:
-            report_render_task.apply_async(args=[report_id], **PUBLISH_ONCE)
-        except Exception:
+        if not publish(report_render_task, report_id):
             GeneratedReport.objects.filter(pk=report_id, status=GeneratedReport.Status.QUEUED).update(enqueued_at=None)
-            log.warning("broker still unavailable; report %s waits for the next sweep", report_id, exc_info=True)
-            break
+            break  # the broker is still away; the next sweep tries again
         handed += 1
     return {"failed": failed, "requeued": requeued, "handed_over": handed}
 

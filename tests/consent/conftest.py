@@ -1,13 +1,19 @@
-"""Fixtures for consent tests: published demo documents, a pending request, a signed record."""
+"""Fixtures for consent tests: published demo documents, a pending request, a signed record, a
+patient without a portal account, and a broker that goes away (tests/brokers.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.test import Client
 
 from consent import selectors, services
 from consent.demo import seed_consent_documents
 from consent.models import ConsentKind
 from consent.signature import generated_signature_png, png_data_url
+from patients.models import CareTeamMembership, Patient
+from tests.brokers import broker_down, own_redis  # noqa: F401 - a broker that goes away and comes back
 
 
 @pytest.fixture
@@ -18,6 +24,20 @@ def documents(personas):
 @pytest.fixture
 def signature_url() -> str:
     return png_data_url(generated_signature_png("Jordan Ellis"))
+
+
+@pytest.fixture
+def newcomer(personas) -> Patient:
+    """On the prescriber's care team, with an email address and no portal account yet."""
+    patient = Patient.objects.create(
+        legal_first_name="Nia",
+        legal_last_name="Newcomer",
+        date_of_birth=dt.date(1994, 4, 4),
+        email="nia.newcomer@example.com",
+        status=Patient.Status.ELIGIBLE,
+    )
+    CareTeamMembership.objects.create(patient=patient, clinician=personas.prescriber)
+    return patient
 
 
 @pytest.fixture
@@ -42,6 +62,26 @@ def sign_kwargs(request, signature_url: str, **overrides) -> dict:
     }
     values.update(overrides)
     return values
+
+
+def signing_form(request, signature_url: str) -> dict[str, str]:
+    """What the portal's signing page posts for ``request``, everything agreed."""
+    values = sign_kwargs(request, signature_url)
+    return {
+        "agree": "on",
+        "typed_name": values["typed_name"],
+        "signature": values["signature_data_url"],
+        "shown_text_sha256": values["shown_text_sha256"],
+        "accept_electronic_records": "on",
+        "shown_electronic_records_sha256": values["shown_electronic_records_sha256"],
+    }
+
+
+def client_of(user) -> Client:  # noqa: ANN001
+    """A test client of its own, logged in as ``user`` (a staff member and a patient side by side)."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 @pytest.fixture

@@ -1,15 +1,22 @@
-"""Two submits of one signing request at the same moment: exactly one signed record (PostgreSQL)."""
+"""Two submits of one signing request at the same moment: exactly one signed record; a late email task
+and sweeps racing for one lost email: exactly one email (PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
 
 from consent import services
-from consent.models import ConsentRecord
+from consent.models import ConsentRecord, SigningRequest
+from consent.services import emails
+from consent.tasks import consent_request_email_task
 from kap_clinic.common.errors import Conflict
+from tests.brokers import broker_away
 
 from .conftest import sign_kwargs
 from .reference_data import restore_reference_data_after_flush  # noqa: F401
@@ -70,3 +77,53 @@ def test_the_unique_request_column_is_the_last_line_of_defence(personas, signed_
     }
     with pytest.raises(IntegrityError), transaction.atomic():
         ConsentRecord.objects.create(**values)
+
+
+def test_a_late_task_and_the_sweep_racing_for_one_lost_email_send_it_once(
+    personas, documents, mailoutbox, monkeypatch
+) -> None:
+    with broker_away():  # the request's own hand-over is lost
+        request = services.consent_request_signature(
+            actor=personas.prescriber, patient=personas.demo_patient, kind="telehealth"
+        )
+    SigningRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=3))
+    send = emails._render_and_send
+
+    def slow_send(**kwargs: object) -> None:
+        time.sleep(0.3)  # an SMTP round trip: long enough for every racer to get past its checks
+        send(**kwargs)
+
+    def run_here(task, *args: object) -> bool:  # noqa: ANN001
+        # The relayed task runs in this thread, as a worker would run it. (Not through Celery's eager
+        # apply_async: its "no result.get() within a task" flag is a process global that threads
+        # entering and leaving it at once can leave set for the rest of the run.)
+        task(*args)
+        return True
+
+    monkeypatch.setattr(emails, "_render_and_send", slow_send)
+    monkeypatch.setattr(emails, "publish", run_here)
+    racers = 6
+    barrier = threading.Barrier(racers)
+    errors: list[str] = []
+
+    def race(n: int) -> None:
+        try:
+            barrier.wait()
+            if n % 2:
+                consent_request_email_task(request.pk)  # the original task, delivered late (or twice)
+            else:
+                services.consent_emails_relay()  # a sweep, its relayed task run right here
+        except Exception as exc:  # anything is a bug the test must show
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(racers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert len(mailoutbox) == 1
+    request.refresh_from_db()
+    assert request.email_sent_at is not None and request.email_attempts == 1

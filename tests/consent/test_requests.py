@@ -15,7 +15,6 @@ from consent.models import ConsentKind, PortalInvitation, SigningRequest
 from kap_clinic.accounts.models import User
 from kap_clinic.audit.models import AuditEvent
 from kap_clinic.common.errors import Conflict, PermissionDeniedError, ValidationFailed
-from patients.models import CareTeamMembership, Patient
 
 LINK = re.compile(r"https?://\S+/portal/consents/link/(?P<token>[0-9a-f]{64})/")
 INVITE = re.compile(r"https?://\S+/portal/welcome/(?P<token>[0-9a-f]{64})/")
@@ -23,19 +22,6 @@ INVITE = re.compile(r"https?://\S+/portal/welcome/(?P<token>[0-9a-f]{64})/")
 
 def _token_from(mail) -> str:
     return LINK.search(mail.body).group("token")
-
-
-@pytest.fixture
-def newcomer(personas) -> Patient:
-    patient = Patient.objects.create(
-        legal_first_name="Nia",
-        legal_last_name="Newcomer",
-        date_of_birth=dt.date(1994, 4, 4),
-        email="nia.newcomer@example.com",
-        status=Patient.Status.ELIGIBLE,
-    )
-    CareTeamMembership.objects.create(patient=patient, clinician=personas.prescriber)
-    return patient
 
 
 def test_a_request_emails_a_link_and_stores_only_the_hash_of_its_token(personas, kap_request, mailoutbox) -> None:

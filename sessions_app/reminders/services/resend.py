@@ -1,8 +1,7 @@
-"""A practice admin's resend of a failed reminder, and the after-commit hand-over to the broker."""
+"""A practice admin's resend of a failed reminder."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import transaction
@@ -11,11 +10,10 @@ from django.utils import timezone
 from kap_clinic.accounts.permissions import ADMIN, user_has_role
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import InvalidTransition, PermissionDeniedError
+from kap_clinic.common.jobs import enqueue_after_commit
 from sessions_app.reminders.models import Reminder
 from sessions_app.reminders.services.planning import reminder_set
 from sessions_app.reminders.tasks import reminder_send_task
-
-log = logging.getLogger(__name__)
 
 RESENDABLE = (Reminder.Status.FAILED,)
 
@@ -50,24 +48,3 @@ def reminder_resend(*, actor: Any, reminder: Reminder) -> Reminder:
     )
     enqueue_after_commit(reminder_send_task, reminder.pk)
     return reminder
-
-
-# Publish once, no retry loop: with the broker down this fails in milliseconds instead of
-# holding the request for seconds (Celery's default retries, or kombu's reconnects with
-# retry=False, measured at 0.6–6 s against a closed port). The sweep is the retry.
-PUBLISH_ONCE: dict[str, Any] = {"retry": True, "retry_policy": {"max_retries": 0}}
-
-
-def enqueue_after_commit(task: Any, *ids: int) -> None:
-    """Hand a task to the broker after commit; a broker outage is logged, never raised.
-
-    The rows are the truth, so a lost hand-over only delays the work to the next sweep.
-    """
-
-    def hand_over() -> None:
-        try:
-            task.apply_async(args=list(ids), **PUBLISH_ONCE)
-        except Exception:
-            log.warning("broker unavailable: %s%s left for the sweep", task.name, tuple(ids), exc_info=True)
-
-    transaction.on_commit(hand_over)

@@ -16,6 +16,7 @@ from sessions_app.reminders.messaging.sms import LocmemSmsBackend
 from sessions_app.reminders.models import Reminder
 from sessions_app.reminders.services import delivery, planning
 from sessions_app.scheduling.services import sessions as scheduling
+from tests.brokers import broker_down, own_redis  # noqa: F401 - a broker that goes away and comes back
 from tests.test_celery import real_worker  # noqa: F401 - a Celery worker process on Redis (REDIS_URL set)
 
 NY = zoneinfo.ZoneInfo("America/New_York")

@@ -383,6 +383,7 @@ def test_the_sweep_task_plans_consent_reminders_sends_and_reports_what_it_did(wa
         "reminders",
         "reports",
         "consent_snapshots",
+        "consent_emails",
     }
 
 
