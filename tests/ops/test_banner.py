@@ -123,3 +123,11 @@ def test_a_cache_that_does_not_answer_costs_a_fresh_read_not_the_page(client_for
     monkeypatch.setattr(panels, "cache", DownCache())
     clock()
     assert BANNER in dashboard(client_for, personas.admin)
+
+
+@pytest.mark.parametrize(("sweep_every", "expected"), [(60, 15), (600, 15), (20, 5), (2, 1)])
+def test_the_banner_is_never_staler_than_a_quarter_of_the_sweep_interval(settings, sweep_every, expected) -> None:
+    from kap_clinic.ops import panels
+
+    settings.JOBS_SWEEP_EVERY_SECONDS = sweep_every
+    assert panels.cache_seconds() == expected
