@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterable
+import xmlrpc.client
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -145,27 +148,18 @@ class publishing_to:  # noqa: N801 - used as a context manager, named for how it
 
 
 class Supervised:
-    """The project's supervisord configuration (deploy/supervisor/run.conf) running some of its
-    programs for a test, its output kept in a file for failure messages."""
+    """supervisord running the project's deploy/supervisor/run.conf in the foreground, as `make run` does,
+    in a short folder of its own (a unix socket's path is limited to about 100 characters), with its
+    XML-RPC interface (what supervisorctl uses) and its output kept in a file for failure messages."""
 
     CONFIG = ROOT / "deploy" / "supervisor" / "run.conf"
+    PROGRAMS = ("web", "worker", "beat", "jobs")
 
-    def __init__(self, folder: Path, env: dict[str, str], *, celery: bool = True, embedded: bool = False) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder, self.log = folder, folder / "supervisord.log"
-        self.env = {
-            **env,
-            "KAP_RUN_DIR": str(folder),
-            "KAP_PYTHON": sys.executable,
-            "KAP_WEB_ADDR": f"127.0.0.1:{free_port()}",
-            "KAP_RUN_WEB": "false",
-            "KAP_RUN_CELERY": "true" if celery else "false",
-            "KAP_RUN_EMBEDDED": "true" if embedded else "false",
-        }
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, programs: Iterable[str] = ("worker", "beat"), seconds: float = 60) -> None:
-        with self.log.open("ab") as out:
+    def __init__(self, env: dict[str, str], *, web: bool = False, celery: bool = True) -> None:
+        self.run_dir = tempfile.mkdtemp(prefix="kap-sv-")
+        self.env = {**env, **self.run_env(self.run_dir, web=web, celery=celery)}
+        self.log = Path(self.run_dir) / "supervisord.out"
+        with self.log.open("wb") as out:
             self.proc = subprocess.Popen(  # noqa: S603 - fixed arguments
                 [sys.executable, "-m", "supervisor.supervisord", "-n", "-c", str(self.CONFIG)],
                 cwd=ROOT,
@@ -173,40 +167,79 @@ class Supervised:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if all(self.state(name) == "RUNNING" for name in programs):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"supervisord did not start {programs}:\n{self.logs()}")
+        self.serverurl = f"unix://{self.run_dir}/supervisor.sock"
 
-    def ctl(self, *args: str) -> str:
-        result = subprocess.run(  # noqa: S603 - fixed arguments
-            [sys.executable, "-m", "supervisor.supervisorctl", "-c", str(self.CONFIG), *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        return result.stdout
+    @staticmethod
+    def run_env(run_dir: str, *, web: bool, celery: bool) -> dict[str, str]:
+        """The variables run.conf reads (the Makefile sets them for `make run`)."""
+        return {
+            "KAP_RUN_DIR": run_dir,
+            "KAP_PYTHON": sys.executable,
+            "KAP_WEB_ADDR": "127.0.0.1:8000",
+            "KAP_RUN_WEB": str(web).lower(),
+            "KAP_RUN_CELERY": str(celery).lower(),
+            "KAP_RUN_EMBEDDED": str(not celery).lower(),
+        }
 
-    def state(self, name: str) -> str:
-        words = self.ctl("status", name).split()
-        return words[1] if len(words) > 1 else "UNKNOWN"
+    def rpc(self) -> xmlrpc.client.ServerProxy:
+        from supervisor.xmlrpc import SupervisorTransport
 
-    def pid(self, name: str) -> int | None:
-        text = self.ctl("pid", name).strip()
-        return int(text) if text.isdigit() and text != "0" else None
+        # A connection per question: the transport keeps one open, and a failed request spoils it.
+        transport = SupervisorTransport(serverurl=self.serverurl)
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
 
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace")[-20000:] if self.log.exists() else ""
+    def info(self, name: str) -> dict:
+        try:
+            return self.rpc().getProcessInfo(name)
+        except (OSError, xmlrpc.client.Fault):  # socket not there yet, or supervisord still starting
+            return {"statename": "UNKNOWN", "pid": 0}
+
+    def running(self, name: str) -> bool:
+        return self.info(name)["statename"] == "RUNNING"
+
+    def pid(self, name: str) -> int:
+        return self.info(name)["pid"]
+
+    def wait_running(self, *names: str, seconds: float = 60) -> None:
+        until(lambda: all(self.running(n) for n in names), seconds, self.output)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        """SIGTERM, as Ctrl-C would: supervisord stops its programs and exits; SIGKILL only if it hangs."""
+        if self.proc.poll() is None:
+            groups = [self.info(name)["pid"] for name in self.PROGRAMS]
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-        self.proc = None
+                self.proc.wait(timeout=10)
+                for pgid in groups:  # its programs would outlive it: each runs in a process group of its own
+                    if pgid and live_processes_in_group(pgid):
+                        os.killpg(pgid, signal.SIGKILL)
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
+
+
+def until(predicate: Callable[[], bool], seconds: float, message: object) -> None:
+    """Wait for ``predicate``; on time-out fail with ``message`` (or what calling it returns)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(message() if callable(message) else message)
+
+
+def live_processes_in_group(pgid: int) -> list[int]:
+    """Processes of a process group that still run (a zombie waiting for its parent does not count)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found

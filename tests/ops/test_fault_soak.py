@@ -77,7 +77,7 @@ class Watch:
             if predicate():
                 return
             time.sleep(0.5)
-        raise AssertionError(f"{what} did not happen within {seconds:.0f} s\n{supervised.logs()}")
+        raise AssertionError(f"{what} did not happen within {seconds:.0f} s\n{supervised.output()}")
 
     def fault_shown_then_cleared(self, fault: str, supervised: Supervised, *, expect: str) -> None:
         assert expect in self.states_seen, f"{fault}: the jobs endpoint never said {expect!r}: {self.states_seen}"
@@ -110,10 +110,10 @@ def soak(tmp_path, settings, clinic, reachable):  # noqa: ANN001, ANN201, F811
     env = worker_env(
         REDIS_URL=own.url, EMAIL_URL=f"filemail://{mail}", DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT), **SCALE
     )
-    supervised = Supervised(tmp_path / "supervisor", env)
     with publishing_to(own):
+        supervised = Supervised(env)
         try:
-            supervised.start(("worker", "beat"))
+            supervised.wait_running("worker", "beat")
             yield own, supervised, mail
         finally:
             supervised.stop()
@@ -196,10 +196,15 @@ def test_jobs_come_back_after_each_fault_and_every_job_runs_once(
     deadline = time.monotonic() + 60
     while GeneratedReport.objects.get(pk=report.pk).status == "queued" and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert GeneratedReport.objects.get(pk=report.pk).status == "running", supervised.logs()
+    assert GeneratedReport.objects.get(pk=report.pk).status == "running", supervised.output()
     old_pid = supervised.pid("worker")
     os.killpg(os.getpgid(old_pid), signal.SIGKILL)
-    watch.until("the worker restarted", lambda: supervised.pid("worker") not in (None, old_pid), 60, supervised)
+    watch.until(
+        "the worker restarted",
+        lambda: supervised.running("worker") and supervised.pid("worker") != old_pid,
+        60,
+        supervised,
+    )
     # Ten minutes pass: the dead worker's claim on the render is stale, and the sweep takes it back.
     if GeneratedReport.objects.get(pk=report.pk).status == "running":
         GeneratedReport.objects.filter(pk=report.pk).update(started_at=timezone.now() - dt.timedelta(minutes=11))
@@ -211,13 +216,13 @@ def test_jobs_come_back_after_each_fault_and_every_job_runs_once(
     )
 
     # (c) Beat stops until the jobs count as down, while a reminder falls due.
-    supervised.ctl("stop", "beat")
+    assert supervised.rpc().stopProcess("beat", True)
     booked.append(_book(api, personas, clinic, reachable, hours_ahead=3))
     watch.until("jobs down", lambda: "down" in watch.states_seen, 60, supervised)
     state = monitor.get("/healthz/jobs").json()
     assert state["reminders"]["waiting"] >= 1 and state["reminders"]["oldest_age_seconds"] >= 0, state
     assert Reminder.objects.filter(session__public_id=booked[-1], offset_minutes=2880, status="sent").count() == 0
-    supervised.ctl("start", "beat")
+    assert supervised.rpc().startProcess("beat", True)
     watch.fault_shown_then_cleared("beat stopped", supervised, expect="down")
     watch.until(
         "the reminder due while beat was stopped",
