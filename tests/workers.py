@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,6 @@ import xmlrpc.client
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -69,82 +67,6 @@ def stop_worker(proc: subprocess.Popen) -> None:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own on a free port, which the test may stop and start at will."""
-
-    def __init__(self, exe: str, folder: Path) -> None:
-        self.exe, self.folder, self.port = exe, folder, free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc: subprocess.Popen | None = None
-        self.dir = ("--dir", str(folder))
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *self.dir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-            self.proc = None
-
-
-def forget_broker_connections() -> None:
-    """Drop Celery's cached broker pools and (per thread) result backend, so that the next use
-    connects to the URLs configured now."""
-    from kap_clinic.celery import app
-
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._local.__dict__.pop("backend", None)
-
-
-def services_or_skip() -> str:
-    """redis-server's path, when this run has REDIS_URL, PostgreSQL and redis-server (CI's services run)."""
-    exe = shutil.which("redis-server")
-    if not settings.REDIS_URL or connection.vendor != "postgresql" or exe is None:
-        pytest.skip("needs REDIS_URL, PostgreSQL and redis-server (CI's services run)")
-    return exe
-
-
-class publishing_to:  # noqa: N801 - used as a context manager, named for how it reads
-    """This test process publishes tasks to ``redis`` (not eagerly) while inside."""
-
-    def __init__(self, redis: OwnRedis) -> None:
-        self.redis = redis
-
-    def __enter__(self) -> OwnRedis:
-        from kap_clinic.celery import app
-
-        self.saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend)
-        forget_broker_connections()
-        app.conf.task_always_eager = False
-        app.conf.broker_url = app.conf.result_backend = self.redis.url
-        return self.redis
-
-    def __exit__(self, *exc: object) -> None:
-        from kap_clinic.celery import app
-
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.result_backend = self.saved
-        forget_broker_connections()
 
 
 class Supervised:

@@ -27,7 +27,7 @@ from .conftest import client_of, signing_form
 
 # Serialized like the other transactional consent tests: a plain flush re-creates the content types,
 # which the serialized snapshot the next of them restores would then clash with (reference_data.py).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 REQUEST_LINK = re.compile(r"/portal/consents/link/(?P<token>[0-9a-f]{64})/")
 
 

@@ -22,7 +22,7 @@ from .conftest import sign_kwargs
 from .reference_data import restore_reference_data_after_flush  # noqa: F401
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="SQLite serialises all writers, so there is no race to lose; run with DATABASE_URL=postgres://…",

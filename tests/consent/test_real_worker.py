@@ -22,7 +22,7 @@ from .reference_data import restore_reference_data_after_flush  # noqa: F401
 
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql" or not settings.REDIS_URL,
         reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL) for a worker process to share",

@@ -26,7 +26,7 @@ from tests.workers import start_worker, stop_worker, worker_env
 from .conftest import client_of, signing_form
 
 # Serialized like the other transactional consent tests (see test_broker_outage.py).
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 NOTHING = {"requests": 0, "invitations": 0}
 
 

@@ -23,15 +23,7 @@ from supervisor.options import ServerOptions
 
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.reports.services import report_request
-from tests.workers import (
-    OwnRedis,
-    Supervised,
-    live_processes_in_group,
-    publishing_to,
-    services_or_skip,
-    until,
-    worker_env,
-)
+from tests.workers import Supervised, live_processes_in_group, until, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "deploy" / "supervisor" / "run.conf"
@@ -74,14 +66,6 @@ def test_embedded_mode_runs_the_embedded_job_loop_instead(monkeypatch, tmp_path)
 
 
 @pytest.fixture
-def own_redis(tmp_path) -> Iterator[OwnRedis]:
-    redis = OwnRedis(services_or_skip(), tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
-
-
-@pytest.fixture
 def supervised(own_redis) -> Iterator[Supervised]:
     running = Supervised(worker_env(REDIS_URL=own_redis.url, DJANGO_MEDIA_ROOT=str(settings.MEDIA_ROOT)))
     yield running
@@ -112,18 +96,9 @@ def test_a_killed_worker_is_started_again_and_sigterm_stops_everything(supervise
     assert "Warm shutdown" in supervised.output()
 
 
-@pytest.fixture
-def handing_over(own_redis) -> Iterator[None]:
-    """This test process hands tasks to the test's own Redis, as the web server does in production."""
-    with publishing_to(own_redis):
-        yield
-
-
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_stopping_the_worker_lets_the_render_in_hand_finish_and_loses_no_queued_one(
-    supervised, handing_over, personas
-) -> None:
+def test_stopping_the_worker_lets_the_render_in_hand_finish_and_loses_no_queued_one(supervised, personas) -> None:
     until(lambda: supervised.running("worker"), 60, supervised.output)
     first = dt.date(2026, 1, 5)
     reports = [

@@ -10,7 +10,10 @@ from django.core.cache import cache
 
 from sessions_app.reports.models import GeneratedReport
 from sessions_app.scheduling.models import Location, Room
+from tests.brokers import own_redis  # noqa: F401 - fixture, for the fault soak
+from tests.sessions_app.conftest import clinic  # noqa: F401 - fixture, for the fault soak
 from tests.sessions_app.factories import GeneratedReportFactory, ReminderFactory, SessionFactory
+from tests.sessions_app.reminders.conftest import reachable, sms_outbox  # noqa: F401 - fixtures, for the fault soak
 
 NOW = dt.datetime(2026, 6, 10, 14, 0, tzinfo=dt.UTC)  # 10:00 in New York (EDT)
 
