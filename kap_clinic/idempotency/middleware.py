@@ -80,7 +80,9 @@ def _authenticated_user(request: HttpRequest, body: bytes, view: APIView) -> Use
 
 def _refusal(exc: ApplicationError) -> JsonResponse:
     response = JsonResponse(
-        error_body(code=exc.code, message=exc.message, field=exc.field, **exc.extra), status=exc.status
+        error_body(code=exc.code, message=exc.message, field=exc.field, **exc.extra),
+        status=exc.status,
+        json_dumps_params={"separators": (",", ":")},  # as DRF writes the API's other answers
     )
     if isinstance(exc, services.KeyInProgress):
         response["Retry-After"] = str(services.RETRY_AFTER_SECONDS)

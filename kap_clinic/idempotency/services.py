@@ -123,24 +123,33 @@ def answer_once(
     request that claimed it has not answered within ``wait_seconds``. See the module docstring.
     """
     deadline = time.monotonic() + wait_seconds
-    races = 0
-    while True:
+    for _ in range(_RACES):
         row, mine = _claim(user=user, key=key, sent=sent)
         if mine:
             return _run_claimed(row, run)
+        # None: the row went away (its request failed, or it expired) since our insert: claim again.
+        row = _await(row, deadline) if row is not None else None
         if row is None:
-            races += 1  # the row went away between our insert and our read (released or expired)
-            if races < _RACES:
-                continue
-        elif row.status == IdempotencyKey.Status.DONE:
+            continue
+        if row.status == IdempotencyKey.Status.DONE:
             return replay(row)
-        if row is None or time.monotonic() >= deadline:
-            raise KeyInProgress(
-                f"A request with this {HEADER} is still being processed: send it again in a moment to get its answer.",
-                field=HEADER,
-                extra={"retry_after": RETRY_AFTER_SECONDS},
-            )
+        break
+    raise KeyInProgress(
+        f"A request with this {HEADER} is still being processed: send it again in a moment to get its answer.",
+        field=HEADER,
+        extra={"retry_after": RETRY_AFTER_SECONDS},
+    )
+
+
+def _await(row: IdempotencyKey, deadline: float) -> IdempotencyKey | None:
+    """The row once its request has answered, or as it is at the deadline; None if it went away."""
+    while row.status == IdempotencyKey.Status.IN_PROGRESS and time.monotonic() < deadline:
         time.sleep(_POLL_SECONDS)
+        found = IdempotencyKey.objects.filter(pk=row.pk).first()
+        if found is None:
+            return None
+        row = found
+    return row
 
 
 def _claim(*, user: User, key: str, sent: Fingerprint) -> tuple[IdempotencyKey | None, bool]:

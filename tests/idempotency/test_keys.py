@@ -81,6 +81,18 @@ def test_a_request_whose_claim_was_taken_over_keeps_nothing(personas) -> None:
     assert not User.objects.filter(email="written@example.com").exists()
 
 
+def test_a_5xx_answer_rolls_its_writes_back_and_frees_the_key(personas) -> None:
+    sent = services.fingerprint_of(method="POST", path="/x/", body=b"")
+
+    def unavailable() -> HttpResponse:
+        User.objects.create_user("written@example.com", "x-unused-pw-123", full_name="Written Once")
+        return HttpResponse("try later", status=503)
+
+    assert services.answer_once(user=personas.nurse, key="k", sent=sent, run=unavailable).status_code == 503
+    assert not User.objects.filter(email="written@example.com").exists()
+    assert not IdempotencyKey.objects.exists()
+
+
 def test_an_expired_key_counts_as_new(personas, ready, api_for, clock, settings) -> None:
     settings.IDEMPOTENCY_KEY_TTL_HOURS = 1
     r = ready()
