@@ -15,6 +15,7 @@ from kap_clinic.accounts.permissions import PATIENT, role_required
 from kap_clinic.common.errors import ApplicationError, Conflict
 from kap_clinic.common.forms import apply_error
 from kap_clinic.common.middleware import client_ip
+from kap_clinic.idempotency.pages import idempotent_form
 from patients import selectors as patient_selectors
 
 from . import manifestation, selectors, services, text
@@ -124,6 +125,7 @@ def consent_list(request: HttpRequest) -> HttpResponse:
 @role_required(PATIENT)
 @never_cache
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def consent_sign(request: HttpRequest, public_id: str) -> HttpResponse:
     """Read and sign. The rules (and every error message) are in services.consent_sign."""
     signing_request = selectors.signing_request_get_for(user=request.user, public_id=public_id)

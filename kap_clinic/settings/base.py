@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "kap_clinic.idempotency",
     "kap_clinic.accounts",
     "kap_clinic.audit",
     "kap_clinic.ops",
@@ -402,6 +403,20 @@ SPECTACULAR_SETTINGS = {
         "SafetyFlagKindEnum": "patients.models.assessments.SafetyFlag.Kind",
     },
 }
+
+# --- Writes that are safe to retry (kap_clinic/idempotency/) ---------------------------------
+# The first answer to an Idempotency-Key (API) or a form's one-time key (pages) is kept this long.
+IDEMPOTENCY_KEY_TTL_HOURS = env_value("IDEMPOTENCY_KEY_TTL_HOURS", env.int, 24)
+if IDEMPOTENCY_KEY_TTL_HOURS < 1:
+    raise ImproperlyConfigured("Environment variable IDEMPOTENCY_KEY_TTL_HOURS must be 1 or more (hours).")
+# Last: it calls the API view itself, so any middleware after it would be skipped for keyed writes.
+MIDDLEWARE += ["kap_clinic.idempotency.middleware.ApiIdempotencyMiddleware"]
+CELERY_BEAT_SCHEDULE["idempotency-purge"] = {
+    "task": "kap_clinic.idempotency.tasks.idempotency_keys_purge_task",
+    "schedule": crontab(minute=23),  # hourly
+}
+# After document_error_responses: the Idempotency-Key header and its 409 on every write.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("kap_clinic.idempotency.schema.document_idempotency_key")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kap_clinic.accounts.permissions import PRESCRIBER_DISCIPLINE, STAFF, is_active_clinician_of, role_required
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
+from kap_clinic.idempotency.pages import idempotent_form
 
 from .. import contraindications, selectors, services
 from ..forms import (
@@ -40,6 +41,7 @@ def _instrument(code: str):
 
 @role_required(STAFF)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def assessment_create(request: HttpRequest, public_id: str, instrument: str) -> HttpResponse:
     """Record a questionnaire on the chart; the score, band and flags come from the server."""
     patient = clinical_patient(request, public_id)

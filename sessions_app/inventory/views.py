@@ -19,6 +19,7 @@ from kap_clinic.accounts.models import User
 from kap_clinic.accounts.permissions import CLINICIAN, PRESCRIBER_DISCIPLINE, is_active_clinician_of, role_required
 from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
+from kap_clinic.idempotency.pages import idempotent_form
 from sessions_app.inventory import selectors
 from sessions_app.inventory.models import InventoryEntry, InventoryLot, Product
 from sessions_app.inventory.services import (
@@ -37,6 +38,7 @@ def _keeper(request: HttpRequest) -> None:
 
 @role_required(CLINICIAN)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def inventory(request: HttpRequest) -> HttpResponse:
     """Lots on hand with balances; receiving a new lot."""
     _keeper(request)
@@ -140,6 +142,7 @@ def _entry(request: HttpRequest, lot: InventoryLot) -> InventoryEntry:
 
 @role_required(CLINICIAN)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def inventory_lot(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """One lot's log (every entry with its running balance) and its waste / adjust / count / void forms."""
     lot = selectors.lot_get_for(user=request.user, public_id=public_id)

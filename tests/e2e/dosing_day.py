@@ -51,11 +51,11 @@ def book_dosing_day(p, time_machine, *, tick: bool):
     return session, lot
 
 
-def ready_for_the_dose(p, session, time_machine, *, opened_at: dt.datetime, tick: bool):
+def ready_for_the_dose(p, session, time_machine, *, opened_at: dt.datetime, tick: bool, route: str = "iv"):
     """The record opened inside the booked window (which checks the patient in by itself), fasting and
     ride home confirmed, pre-dose vitals taken. Returns the dosing record."""
     time_machine.move_to(opened_at, tick=tick)
-    dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route="iv")
+    dosing = dosing_open(actor=p.nurse, session=session, medication="racemic_ketamine", route=route)
     session.refresh_from_db()
     assert session.status == session.Status.CHECKED_IN
     dosing_confirm(actor=p.nurse, dosing=dosing, item="fasting")

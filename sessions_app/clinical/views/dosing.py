@@ -31,6 +31,7 @@ from kap_clinic.accounts.permissions import (
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
+from kap_clinic.idempotency.pages import idempotent_form
 from patients.selectors import user_is_on_care_team
 from sessions_app.clinical import selectors
 from sessions_app.clinical.gates import VITAL_FIELDS
@@ -366,6 +367,7 @@ DOSING_ACTIONS: dict[str, Callable[[HttpRequest, DosingRecord], Any]] = {
 
 @role_required(CLINICIAN)
 @require_POST
+@idempotent_form
 def dosing_action(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpResponse:
     """One action on the dosing page; answers with the board (htmx) or a redirect back."""
     session = selectors.clinical_session_get_for(user=request.user, public_id=public_id, kind="dosing")

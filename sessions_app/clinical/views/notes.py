@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kap_clinic.accounts.permissions import CLINICIAN, THERAPIST_DISCIPLINE, is_active_clinician_of, role_required
 from kap_clinic.audit.services import audit_record
 from kap_clinic.common.errors import ApplicationError
+from kap_clinic.idempotency.pages import idempotent_form
 from patients.selectors import patient_get_for, user_is_on_care_team
 from sessions_app.clinical import selectors
 from sessions_app.clinical.models.followup import FollowUpCheck
@@ -116,6 +117,7 @@ def _integration_extra(request: HttpRequest, session: Session, record: Any) -> d
 
 @role_required(CLINICIAN)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def preparation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _note_page(
         request,
@@ -131,6 +133,7 @@ def preparation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @role_required(CLINICIAN)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def integration(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return _note_page(
         request,
@@ -154,6 +157,7 @@ FOLLOW_UP_FIELDS = (
 
 @role_required(CLINICIAN)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def follow_up_check(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The long-term safety questions at an integration or follow-up visit."""
     session = selectors.clinical_session_get_for(user=request.user, public_id=public_id)

@@ -19,6 +19,7 @@ from kap_clinic.accounts.permissions import STAFF, role_required
 from kap_clinic.common import clock
 from kap_clinic.common.errors import ApplicationError, ValidationFailed
 from kap_clinic.common.forms import apply_error
+from kap_clinic.idempotency.pages import idempotent_form
 from patients.selectors import patient_get_for
 from sessions_app.scheduling import forms, selectors
 from sessions_app.scheduling.hooks import session_record_links
@@ -54,6 +55,7 @@ def next_steps(session: Session, user: User) -> list[tuple[str, str]]:
 
 @role_required(STAFF)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def session_create(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"kind": request.GET.get("kind", SessionKind.CONSULTATION)}
     if request.GET.get("patient"):
@@ -106,6 +108,7 @@ def session_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @role_required(STAFF)
 @require_http_methods(["GET", "POST"])
+@idempotent_form
 def session_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     session = selectors.session_get_for(user=request.user, public_id=public_id, write=True)
     start = clock.to_local(session.starts_at)
