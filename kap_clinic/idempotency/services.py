@@ -20,12 +20,15 @@ The rules, for the API (``Idempotency-Key`` header) and the pages (a one-time ke
   ``keys_purge`` (hourly) deletes the rows.
 
 A key is only as private as its user: rows are scoped by user, so two users can never see each
-other's answers, whatever keys they choose.
+other's answers, whatever keys they choose. Answers about psychotherapy notes (``PRIVATE_PATHS``), the
+most protected text in the record, are kept without their text: the replay carries the note's ``id``
+only, and the client reads the note with it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -54,6 +57,8 @@ CLAIM_STALE_AFTER = timedelta(seconds=60)
 RETRY_AFTER_SECONDS = 1
 _POLL_SECONDS = 0.1
 _RACES = 5
+# Paths whose answers are kept as their ``id`` alone (never the note's text) for the key's 24 hours.
+PRIVATE_PATHS = ("/api/v1/psychotherapy-notes/",)
 # What a replay gives back besides the status and the body (never cookies: those belong to the moment).
 KEPT_HEADERS = (
     "Content-Type",
@@ -234,17 +239,31 @@ def _complete(row: IdempotencyKey, response: HttpResponse) -> HttpResponse:
         response.close()
         response = buffered
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    body = response.content
+    if row.path.startswith(PRIVATE_PATHS):
+        body = _id_only(body)
     stored = IdempotencyKey.objects.filter(
         pk=row.pk, claim_token=row.claim_token, status=IdempotencyKey.Status.IN_PROGRESS
     ).update(
         status=IdempotencyKey.Status.DONE,
         response_status=response.status_code,
         response_headers=headers,
-        response_body=response.content,
+        response_body=body,
     )
     if not stored:
         raise _ClaimLost
     return response
+
+
+def _id_only(body: bytes) -> bytes:
+    """A JSON answer reduced to its ``id`` (and error bodies, which hold no note text, as they are)."""
+    try:
+        data = json.loads(body or b"null")
+    except ValueError:
+        return b""
+    if isinstance(data, dict) and "error" not in data:
+        data = {"id": data.get("id"), "replayed_without_text": True}
+    return json.dumps(data, separators=(",", ":")).encode()
 
 
 def replay(row: IdempotencyKey) -> HttpResponse:

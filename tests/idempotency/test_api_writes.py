@@ -249,3 +249,21 @@ def test_reads_are_not_affected(personas, ready, api_for) -> None:
     response = api_for(personas.nurse).get(url("dosing_vitals", public_id=r.dosing.public_id), **{HEADER: "k k"})
     assert response.status_code == 200
     assert not IdempotencyKey.objects.exists()
+
+
+def test_a_psychotherapy_note_sent_twice_is_written_once_and_its_text_is_not_kept_with_the_key(
+    personas, ready, api_for
+) -> None:
+    from sessions_app.clinical.models.notes import PsychotherapyNote
+
+    ready()
+    text = "Process notes: the dream about the lighthouse"
+    body = {"patient": str(personas.demo_patient.public_id), "body": text}
+    first, second = send_twice(api_for(personas.therapist), url("psychotherapy_notes"), body)
+    assert first.status_code == second.status_code == 201, first.content
+    assert first.json()["body"] == text
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json() == {"id": first.json()["id"], "replayed_without_text": True}
+    assert PsychotherapyNote.objects.filter(patient=personas.demo_patient).count() == 1
+    (row,) = IdempotencyKey.objects.all()
+    assert b"lighthouse" not in bytes(row.response_body)
