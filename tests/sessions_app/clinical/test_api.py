@@ -380,3 +380,33 @@ def test_a_hostile_dose_is_a_400_naming_the_field_and_draws_nothing(personas, re
     assert response.status_code == 400, response.content
     assert response.json()["error"]["field"] == "dose_mg"
     assert not Administration.objects.filter(dosing=r.dosing).exists()
+
+
+HOSTILE_NUMBERS = ["1e308", "NaN", "1e-400"]
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+@pytest.mark.parametrize("field", ["systolic", "diastolic", "heart_rate", "spo2", "resp_rate"])
+def test_a_hostile_vitals_number_is_a_400_naming_the_field(personas, ready, api_for, field, value) -> None:
+    r = ready()
+    body = {"systolic": 120, "diastolic": 80, "heart_rate": 70, "spo2": 98, "resp_rate": 14, field: value}
+    response = api_for(personas.nurse).post(url("dosing_vitals", public_id=r.dosing.public_id), body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+def test_hostile_infusion_minutes_are_a_400_naming_the_field(personas, ready, api_for, value) -> None:
+    r = ready()
+    response = post_dose(api_for(personas.nurse), personas, r, infusion_minutes=value)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == "infusion_minutes"
+    assert not Administration.objects.filter(dosing=r.dosing).exists()
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+def test_a_hostile_weight_is_a_400_naming_the_field(personas, api_for, value) -> None:
+    path = reverse("api:patient_weights", kwargs={"public_id": personas.demo_patient.public_id})
+    response = api_for(personas.nurse).post(path, {"weight_kg": value}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == "weight_kg"
