@@ -80,6 +80,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# A client told "too many" (429) or "not now" (503) without saying when may retry at once, in a loop.
+RETRY_AFTER_DEFAULTS = {429: 60, 503: 30}
+
+
+class RetryAfterMiddleware:
+    """Every 429 and 503 answer says when to come back (``Retry-After``, seconds). A view or DRF's
+    throttle that knows better (the seconds left in its window) sets its own, which is kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        default = RETRY_AFTER_DEFAULTS.get(response.status_code)
+        if default is not None and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(default)
+        return response
+
+
 class SecurityHeadersMiddleware:
     """A Content-Security-Policy on every page, and no caching of anything but static files.
 

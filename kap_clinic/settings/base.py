@@ -190,6 +190,7 @@ MIDDLEWARE = [
     # Times every request but static files, by view name (/metrics).
     "kap_clinic.ops.middleware.RequestMetricsMiddleware",
     "kap_clinic.common.middleware.RequestIdMiddleware",
+    "kap_clinic.common.middleware.RetryAfterMiddleware",
     "kap_clinic.common.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
